@@ -1,0 +1,211 @@
+//! The one-shot modes. Each returns its exit status; none exits the process.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Args, Exit};
+use crate::apply::{self, ApplyOptions};
+use crate::config::{self, ConfigError, Loaded};
+use crate::discover::{self, Device};
+use crate::ids::PCI_IDS_PATH;
+use crate::plan::{self, check::check_host};
+use crate::sys::Sysfs;
+use crate::{logging, report};
+
+pub(super) fn create_config(args: &Args) -> Exit {
+    let path = &args.config;
+    if path.exists() && !args.force {
+        eprintln!(
+            "{}: already exists; use --force to overwrite it",
+            path.display()
+        );
+        return Exit::Failure;
+    }
+    match write_config(path) {
+        Ok(()) => {
+            println!("wrote the default config to {}", path.display());
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("{}: cannot write config: {e}", path.display());
+            Exit::Failure
+        }
+    }
+}
+
+/// Writes atomically (temp file, then rename) with mode 0644, creating the directory.
+fn write_config(path: &Path) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    let mut f = fs::File::create(&tmp)?;
+    f.write_all(config::DEFAULT_JSON.as_bytes())?;
+    f.set_permissions(fs::Permissions::from_mode(0o644))?;
+    f.sync_all()?;
+    fs::rename(&tmp, path)
+}
+
+pub(super) fn discover(args: &Args) -> Exit {
+    init_logging(args, None);
+    let Some(devices) = discover_host(args) else {
+        return Exit::Failure;
+    };
+    print(if args.json {
+        report::discover_json(&devices)
+    } else {
+        report::discover_table(&devices)
+    });
+    Exit::Ok
+}
+
+pub(super) fn validate(args: &Args) -> Exit {
+    let loaded = match config::load(&args.config) {
+        Ok(l) => l,
+        Err(ConfigError::Invalid { errors, .. }) => {
+            let source = args.config.display().to_string();
+            print(if args.json {
+                report::diagnostics_json(&errors)
+            } else {
+                report::diagnostics_text(&errors, &source)
+            });
+            return Exit::Config;
+        }
+        Err(e) => return config_failure(&e),
+    };
+    init_logging(args, Some(&loaded));
+
+    let mut diags = loaded.warnings.clone();
+    match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
+        Ok(devices) => diags.extend(check_host(&loaded.config, &devices)),
+        Err(e) => diags.push(config::Diagnostic::warning(
+            "",
+            format!("host checks skipped: {e}"),
+        )),
+    }
+    diags.sort_by_key(|d| !d.is_error());
+    let source = args.config.display().to_string();
+    print(if args.json {
+        report::diagnostics_json(&diags)
+    } else {
+        report::diagnostics_text(&diags, &source)
+    });
+    if diags.iter().any(|d| d.is_error()) {
+        Exit::Config
+    } else {
+        Exit::Ok
+    }
+}
+
+pub(super) fn dry_run(args: &Args) -> Exit {
+    let Some(loaded) = load_config(args) else {
+        return Exit::Config;
+    };
+    let Some(devices) = discover_host(args) else {
+        return Exit::Failure;
+    };
+    let plan = plan::plan(&loaded.config, &devices);
+    print(if args.json {
+        report::plan_json(&plan)
+    } else {
+        report::plan_text(&plan)
+    });
+    if plan.errors().next().is_some() {
+        Exit::Failure
+    } else {
+        Exit::Ok
+    }
+}
+
+pub(super) fn once(args: &Args) -> Exit {
+    let Some(loaded) = load_config(args) else {
+        return Exit::Config;
+    };
+    let Some(devices) = discover_host(args) else {
+        return Exit::Failure;
+    };
+    let plan = plan::plan(&loaded.config, &devices);
+
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sriov-manager: cannot start the async runtime: {e}");
+            return Exit::Failure;
+        }
+    };
+    let host = Arc::new(Sysfs::new(&args.sysfs_root));
+    let opts = ApplyOptions {
+        step_timeout: Duration::from_secs(args.step_timeout),
+    };
+    let result = rt.block_on(apply::apply(&plan, host, opts));
+
+    print(if args.json {
+        report::apply_json(&result)
+    } else {
+        report::apply_text(&result)
+    });
+    if result.failures().next().is_some() {
+        Exit::Failure
+    } else {
+        Exit::Ok
+    }
+}
+
+/// Loads the config and sets up logging from it; prints every error otherwise.
+fn load_config(args: &Args) -> Option<Loaded> {
+    match config::load(&args.config) {
+        Ok(loaded) => {
+            init_logging(args, Some(&loaded));
+            for w in &loaded.warnings {
+                tracing::warn!("{}: {w}", args.config.display());
+            }
+            Some(loaded)
+        }
+        Err(e) => {
+            config_failure(&e);
+            None
+        }
+    }
+}
+
+fn config_failure(e: &ConfigError) -> Exit {
+    eprintln!("{e}");
+    if let ConfigError::Invalid { errors, .. } = e {
+        for d in errors {
+            eprintln!("  {d}");
+        }
+    }
+    Exit::Config
+}
+
+fn discover_host(args: &Args) -> Option<Vec<Device>> {
+    match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
+        Ok(devices) => Some(devices),
+        Err(e) => {
+            eprintln!("sriov-manager: discovery failed: {e}");
+            None
+        }
+    }
+}
+
+fn init_logging(args: &Args, loaded: Option<&Loaded>) {
+    let (level, forced) = match (args.log_level, loaded) {
+        (Some(l), _) => (l.as_str(), true),
+        (None, Some(l)) => (l.config.log_level.as_str(), false),
+        (None, None) => ("info", false),
+    };
+    logging::init(level, forced);
+}
+
+fn print(text: String) {
+    let mut out = io::stdout().lock();
+    // A closed pipe (`| head`) is not worth a panic.
+    let _ = out.write_all(text.as_bytes());
+}
