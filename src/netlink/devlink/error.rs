@@ -102,7 +102,9 @@ fn describe(errno: i32, message: Option<&str>) -> String {
 }
 
 fn prefix(device: Option<&str>) -> String {
-    device.map(|device| format!("{device}: ")).unwrap_or_default()
+    device
+        .map(|device| format!("{device}: "))
+        .unwrap_or_default()
 }
 
 /// Names for the errnos devlink requests commonly end in.
@@ -137,10 +139,16 @@ mod tests {
     #[test]
     fn kernel_error_names_device_step_and_errno() {
         let text = kernel(EOPNOTSUPP, None).to_string();
-        assert!(text.starts_with("pci/0000:3b:00.0: eswitch get: EOPNOTSUPP ("), "{text}");
+        assert!(
+            text.starts_with("pci/0000:3b:00.0: eswitch get: EOPNOTSUPP ("),
+            "{text}"
+        );
 
         let text = kernel(16, Some("Can't change mode while VFs are bound")).to_string();
-        assert!(text.ends_with("): Can't change mode while VFs are bound"), "{text}");
+        assert!(
+            text.ends_with("): Can't change mode while VFs are bound"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -159,6 +167,9 @@ mod tests {
             cause: io::Error::from_raw_os_error(EOPNOTSUPP),
         };
         assert!(!io.is_not_supported());
-        assert_eq!(io.to_string().split(':').next(), Some("open generic netlink socket"));
+        assert_eq!(
+            io.to_string().split(':').next(),
+            Some("open generic netlink socket")
+        );
     }
 }

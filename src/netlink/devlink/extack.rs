@@ -43,43 +43,50 @@ fn message_in(tlvs: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
 
-    // Built by hand from include/uapi/linux/netlink.h (struct nlmsgerr, NLMSGERR_ATTR_*);
-    // replace with a capture from netdevsim in the rig.
-    const CAPPED_ERROR_AFTER_CODE: &[u8] = &[
-        // echoed nlmsghdr: len 36, type 0x1a (a devlink family id), flags, seq, pid
-        36, 0, 0, 0, 0x1a, 0, 0x05, 0, 1, 0, 0, 0, 0, 0, 0, 0,
-        // NLMSGERR_ATTR_MSG "mode busy\0": len 14, padded to 16
-        14, 0, 1, 0, b'm', b'o', b'd', b'e', b' ', b'b', b'u', b's', b'y', 0, 0, 0,
-        // NLMSGERR_ATTR_OFFS u32 20
-        8, 0, 2, 0, 20, 0, 0, 0,
+    // Captured on the build host (Linux 6.18, no devlink family there) from nlctrl, whose
+    // error layout is the same for every generic-netlink family: CTRL_CMD_GETFAMILY with a
+    // one-byte CTRL_ATTR_FAMILY_ID, on a socket with NETLINK_EXT_ACK set, once with
+    // NETLINK_CAP_ACK (reply flags 0x300) and once without (0x200). The bytes follow the
+    // error code (-ERANGE). Replace with a devlink capture from netdevsim in the rig.
+    const ECHOED_HEADER: [u8; 16] = [28, 0, 0, 0, 16, 0, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0];
+    const ECHOED_PAYLOAD: [u8; 12] = [3, 2, 0, 0, 5, 0, 1, 0, 7, 0, 0, 0];
+    const TLVS: &[u8] = &[
+        39, 0, 1, 0, b'A', b't', b't', b'r', b'i', b'b', b'u', b't', b'e', b' ', b'f', b'a', b'i',
+        b'l', b'e', b'd', b' ', b'p', b'o', b'l', b'i', b'c', b'y', b' ', b'v', b'a', b'l', b'i',
+        b'd', b'a', b't', b'i', b'o', b'n', 0, 0, // NLMSGERR_ATTR_MSG
+        8, 0, 2, 0, 20, 0, 0, 0, // NLMSGERR_ATTR_OFFS
+        36, 0, 4, 128, 12, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, // NLMSGERR_ATTR_POLICY
+        12, 0, 5, 0, 255, 255, 0, 0, 0, 0, 0, 0, 8, 0, 1, 0, 3, 0, 0, 0,
     ];
+    const MESSAGE: &str = "Attribute failed policy validation";
 
     #[test]
     fn capped_error_message() {
-        let flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
-        let message = from_error(flags, CAPPED_ERROR_AFTER_CODE);
-        assert_eq!(message.as_deref(), Some("mode busy"));
+        let payload = [&ECHOED_HEADER[..], TLVS].concat();
+        let message = from_error(NLM_F_CAPPED | NLM_F_ACK_TLVS, &payload);
+        assert_eq!(message.as_deref(), Some(MESSAGE));
     }
 
     #[test]
     fn uncapped_error_skips_the_echoed_request() {
-        // The echoed request is 20 bytes: its header plus a 4-byte genl header.
-        let mut payload = CAPPED_ERROR_AFTER_CODE[..16].to_vec();
-        payload[0] = 20;
-        payload.extend_from_slice(&[30, 1, 0, 0]);
-        payload.extend_from_slice(&CAPPED_ERROR_AFTER_CODE[16..]);
-
+        let payload = [&ECHOED_HEADER[..], &ECHOED_PAYLOAD, TLVS].concat();
         let message = from_error(NLM_F_ACK_TLVS, &payload);
-        assert_eq!(message.as_deref(), Some("mode busy"));
+        assert_eq!(message.as_deref(), Some(MESSAGE));
     }
 
     #[test]
     fn no_tlvs_flag_means_no_message() {
-        assert_eq!(from_error(NLM_F_CAPPED, CAPPED_ERROR_AFTER_CODE), None);
-        assert_eq!(from_done(0, &CAPPED_ERROR_AFTER_CODE[16..]), None);
+        let payload = [&ECHOED_HEADER[..], TLVS].concat();
+        assert_eq!(from_error(NLM_F_CAPPED, &payload), None);
         assert_eq!(
-            from_done(NLM_F_ACK_TLVS, &CAPPED_ERROR_AFTER_CODE[16..]).as_deref(),
-            Some("mode busy")
+            from_error(NLM_F_CAPPED | NLM_F_ACK_TLVS, &ECHOED_HEADER),
+            None
         );
+    }
+
+    #[test]
+    fn done_message() {
+        assert_eq!(from_done(0, TLVS), None);
+        assert_eq!(from_done(NLM_F_ACK_TLVS, TLVS).as_deref(), Some(MESSAGE));
     }
 }

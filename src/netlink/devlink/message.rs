@@ -131,7 +131,10 @@ impl ParseableParametrized<[u8], GenlHeader> for DevlinkMessage {
             let nla = nla.context("malformed attribute header in a devlink message")?;
             attributes.push(DevlinkAttr::parse(&nla)?);
         }
-        Ok(Self { cmd: header.cmd.into(), attributes })
+        Ok(Self {
+            cmd: header.cmd.into(),
+            attributes,
+        })
     }
 }
 

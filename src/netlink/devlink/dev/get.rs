@@ -21,7 +21,10 @@ pub struct DevGetRequest {
 
 impl DevGetRequest {
     pub(in crate::netlink::devlink) fn new(handle: DevlinkHandle) -> Self {
-        Self { handle, device: None }
+        Self {
+            handle,
+            device: None,
+        }
     }
 
     /// Asks for one device instead of dumping all of them.
@@ -45,7 +48,11 @@ impl DevGetRequest {
             .iter()
             .map(parse_device)
             .collect::<Result<_, _>>()
-            .map_err(|cause| DevlinkError::Decode { device: target.clone(), step, cause })
+            .map_err(|cause| DevlinkError::Decode {
+                device: target.clone(),
+                step,
+                cause,
+            })
     }
 }
 
@@ -53,7 +60,10 @@ impl DevGetRequest {
 fn get_message(device: Option<&(String, String)>) -> DevlinkMessage {
     match device {
         Some((bus, dev)) => DevlinkMessage::for_device(DevlinkCmd::Get, bus, dev),
-        None => DevlinkMessage { cmd: DevlinkCmd::Get, attributes: Vec::new() },
+        None => DevlinkMessage {
+            cmd: DevlinkCmd::Get,
+            attributes: Vec::new(),
+        },
     }
 }
 
@@ -61,7 +71,10 @@ fn parse_device(reply: &DevlinkMessage) -> Result<DevlinkDevice, DecodeError> {
     let (bus, dev) = reply.handle().ok_or_else(|| {
         DecodeError::from("device reply without DEVLINK_ATTR_BUS_NAME and DEVLINK_ATTR_DEV_NAME")
     })?;
-    Ok(DevlinkDevice { bus_name: bus.to_owned(), dev_name: dev.to_owned() })
+    Ok(DevlinkDevice {
+        bus_name: bus.to_owned(),
+        dev_name: dev.to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -30,12 +30,19 @@ impl EswitchGetRequest {
         let step = "eswitch get";
 
         let message = DevlinkMessage::for_device(DevlinkCmd::EswitchGet, &self.bus, &self.dev);
-        let replies = self.handle.send(message, NLM_F_REQUEST, &device, step).await?;
+        let replies = self
+            .handle
+            .send(message, NLM_F_REQUEST, &device, step)
+            .await?;
         let decoded = match replies.first() {
             Some(reply) => parse_info(reply),
             None => Err(DecodeError::from("the kernel sent no reply")),
         };
-        decoded.map_err(|cause| DevlinkError::Decode { device, step, cause })
+        decoded.map_err(|cause| DevlinkError::Decode {
+            device,
+            step,
+            cause,
+        })
     }
 }
 
@@ -58,7 +65,11 @@ fn parse_info(reply: &DevlinkMessage) -> Result<EswitchInfo, DecodeError> {
     let mode = EswitchMode::from_kernel(raw).ok_or_else(|| {
         DecodeError::from(format!("unknown DEVLINK_ATTR_ESWITCH_MODE value {raw}"))
     })?;
-    Ok(EswitchInfo { mode, inline_mode, encap_mode })
+    Ok(EswitchInfo {
+        mode,
+        inline_mode,
+        encap_mode,
+    })
 }
 
 #[cfg(test)]
@@ -131,6 +142,9 @@ mod tests {
         let mut reply = wire::parse(&REPLY[..40]);
         reply.attributes[2] = DevlinkAttr::EswitchMode(7);
         let error = parse_info(&reply).unwrap_err().to_string();
-        assert!(error.contains("DEVLINK_ATTR_ESWITCH_MODE value 7"), "{error}");
+        assert!(
+            error.contains("DEVLINK_ATTR_ESWITCH_MODE value 7"),
+            "{error}"
+        );
     }
 }

@@ -27,7 +27,14 @@ pub struct EswitchSetRequest {
 
 impl EswitchSetRequest {
     pub(super) fn new(handle: DevlinkHandle, bus: String, dev: String) -> Self {
-        Self { handle, bus, dev, mode: None, inline_mode: None, encap_mode: None }
+        Self {
+            handle,
+            bus,
+            dev,
+            mode: None,
+            inline_mode: None,
+            encap_mode: None,
+        }
     }
 
     /// `mode legacy|switchdev`.
@@ -55,8 +62,16 @@ impl EswitchSetRequest {
         // Without NLM_F_ACK a successful set sends nothing back, and a refusal could not be
         // told apart from a reply still on its way.
         let flags = NLM_F_REQUEST | NLM_F_ACK;
-        let message = set_message(&self.bus, &self.dev, self.mode, self.inline_mode, self.encap_mode);
-        self.handle.send(message, flags, &device, "eswitch set").await?;
+        let message = set_message(
+            &self.bus,
+            &self.dev,
+            self.mode,
+            self.inline_mode,
+            self.encap_mode,
+        );
+        self.handle
+            .send(message, flags, &device, "eswitch set")
+            .await?;
         Ok(())
     }
 }
@@ -104,7 +119,13 @@ mod tests {
 
     #[test]
     fn emit_set_switchdev() {
-        let message = set_message("pci", "0000:3b:00.0", Some(EswitchMode::Switchdev), None, None);
+        let message = set_message(
+            "pci",
+            "0000:3b:00.0",
+            Some(EswitchMode::Switchdev),
+            None,
+            None,
+        );
         assert_eq!(wire::emit(message), SET_SWITCHDEV);
     }
 

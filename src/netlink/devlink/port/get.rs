@@ -18,7 +18,10 @@ pub struct PortGetRequest {
 
 impl PortGetRequest {
     pub(in crate::netlink::devlink) fn new(handle: DevlinkHandle) -> Self {
-        Self { handle, device: None }
+        Self {
+            handle,
+            device: None,
+        }
     }
 
     /// Only the ports of one device.
@@ -59,7 +62,10 @@ impl PortGetRequest {
 fn dump_message(device: Option<&(String, String)>) -> DevlinkMessage {
     match device {
         Some((bus, dev)) => DevlinkMessage::for_device(DevlinkCmd::PortGet, bus, dev),
-        None => DevlinkMessage { cmd: DevlinkCmd::PortGet, attributes: Vec::new() },
+        None => DevlinkMessage {
+            cmd: DevlinkCmd::PortGet,
+            attributes: Vec::new(),
+        },
     }
 }
 
@@ -188,10 +194,10 @@ mod tests {
             sf_number: None,
         };
         assert_eq!(port, expected);
-        assert_eq!((port.to_string(), port.flavour.to_string()), (
-            "pci/0000:3b:00.0/4".to_owned(),
-            "pcivf".to_owned()
-        ));
+        assert_eq!(
+            (port.to_string(), port.flavour.to_string()),
+            ("pci/0000:3b:00.0/4".to_owned(), "pcivf".to_owned())
+        );
         assert_eq!(wire::emit(reply), VF_PORT, "round trip");
     }
 
@@ -208,9 +214,12 @@ mod tests {
     #[test]
     fn port_without_flavour_is_a_decode_error() {
         // Cut before PORT_FLAVOUR: genl header, handle, index and netdev name.
-        let reply = wire::parse(&UPLINK_PORT[..60]);
+        let reply = wire::parse(&UPLINK_PORT[..56]);
         let error = parse_port(&reply).unwrap_err().to_string();
-        assert!(error.contains("pci/0000:3b:00.0: no DEVLINK_ATTR_PORT_FLAVOUR"), "{error}");
+        assert!(
+            error.contains("pci/0000:3b:00.0: no DEVLINK_ATTR_PORT_FLAVOUR"),
+            "{error}"
+        );
     }
 
     #[test]
