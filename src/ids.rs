@@ -31,12 +31,7 @@ const fn pf(
     name: &'static str,
     vf: &'static str,
 ) -> KnownId {
-    KnownId {
-        vendor,
-        device,
-        name,
-        role: Role::Pf { vf: Some(vf) },
-    }
+    KnownId { vendor, device, name, role: Role::Pf { vf: Some(vf) } }
 }
 
 const fn vf(
@@ -45,12 +40,7 @@ const fn vf(
     name: &'static str,
     pf: &'static str,
 ) -> KnownId {
-    KnownId {
-        vendor,
-        device,
-        name,
-        role: Role::Vf { pf },
-    }
+    KnownId { vendor, device, name, role: Role::Vf { pf } }
 }
 
 /// IDs as the PCI ID database names them. 15b3:101e is shared by the VFs of
@@ -58,63 +48,23 @@ const fn vf(
 /// because that is the card the documented default config is about.
 pub const KNOWN: &[KnownId] = &[
     pf("15b3", "1017", "Mellanox ConnectX-5", "1018"),
-    vf(
-        "15b3",
-        "1018",
-        "Mellanox ConnectX-5 Virtual Function",
-        "1017",
-    ),
+    vf("15b3", "1018", "Mellanox ConnectX-5 Virtual Function", "1017"),
     pf("15b3", "101d", "Mellanox ConnectX-6 Dx", "101e"),
     pf("15b3", "101f", "Mellanox ConnectX-6 Lx", "101e"),
     pf("15b3", "1021", "Mellanox ConnectX-7", "101e"),
-    vf(
-        "15b3",
-        "101e",
-        "Mellanox ConnectX Family mlx5Gen Virtual Function",
-        "1021",
-    ),
+    vf("15b3", "101e", "Mellanox ConnectX Family mlx5Gen Virtual Function", "1021"),
     pf("1dd8", "1002", "Pensando DSC Ethernet Controller", "1003"),
-    vf(
-        "1dd8",
-        "1003",
-        "Pensando DSC Ethernet Controller VF",
-        "1002",
-    ),
-    pf(
-        "8086",
-        "1521",
-        "Intel I350 Gigabit Network Connection",
-        "1520",
-    ),
-    vf(
-        "8086",
-        "1520",
-        "Intel I350 Ethernet Controller Virtual Function",
-        "1521",
-    ),
-    pf(
-        "8086",
-        "10c9",
-        "Intel 82576 Gigabit Network Connection",
-        "10ca",
-    ),
+    vf("1dd8", "1003", "Pensando DSC Ethernet Controller VF", "1002"),
+    pf("8086", "1521", "Intel I350 Gigabit Network Connection", "1520"),
+    vf("8086", "1520", "Intel I350 Ethernet Controller Virtual Function", "1521"),
+    pf("8086", "10c9", "Intel 82576 Gigabit Network Connection", "10ca"),
     vf("8086", "10ca", "Intel 82576 Virtual Function", "10c9"),
     pf("8086", "1572", "Intel X710 for 10GbE SFP+", "154c"),
-    vf(
-        "8086",
-        "154c",
-        "Intel Ethernet Virtual Function 700 Series",
-        "1572",
-    ),
+    vf("8086", "154c", "Intel Ethernet Virtual Function 700 Series", "1572"),
     pf("8086", "1592", "Intel E810-C for QSFP", "1889"),
     pf("8086", "1593", "Intel E810-C for SFP", "1889"),
     pf("8086", "159b", "Intel E810-XXV for SFP", "1889"),
-    vf(
-        "8086",
-        "1889",
-        "Intel Ethernet Adaptive Virtual Function",
-        "1592",
-    ),
+    vf("8086", "1889", "Intel Ethernet Adaptive Virtual Function", "1592"),
 ];
 
 /// Looks an ID up in the built-in table. IDs compare case-insensitively.
@@ -186,10 +136,7 @@ mod tests {
     fn known_ids_are_case_insensitive_and_tell_vf_from_pf() {
         let k = known("15B3", "101E").unwrap();
         assert_eq!(k.role, Role::Vf { pf: "1021" });
-        assert_eq!(
-            known("15b3", "1021").unwrap().role,
-            Role::Pf { vf: Some("101e") }
-        );
+        assert_eq!(known("15b3", "1021").unwrap().role, Role::Pf { vf: Some("101e") });
         assert!(known("15b3", "ffff").is_none());
     }
 
@@ -199,10 +146,7 @@ mod tests {
             lookup_pci_ids(DB, "8086", "10C9").as_deref(),
             Some("Intel Corporation 82576 Gigabit Network Connection")
         );
-        assert_eq!(
-            lookup_pci_ids(DB, "abcd", "10c9").as_deref(),
-            Some("Other Vendor Not Intel")
-        );
+        assert_eq!(lookup_pci_ids(DB, "abcd", "10c9").as_deref(), Some("Other Vendor Not Intel"));
         assert_eq!(lookup_pci_ids(DB, "8086", "a03c"), None);
         assert_eq!(lookup_pci_ids(DB, "1234", "10c9"), None);
     }

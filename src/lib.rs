@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod discover;
 pub mod ids;
 pub mod logging;

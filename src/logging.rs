@@ -1,6 +1,8 @@
 //! tracing setup: journald with structured fields under systemd, readable
 //! lines on stderr elsewhere.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::filter::EnvFilter;
 use tracing_subscriber::prelude::*;
 
@@ -17,19 +19,19 @@ pub fn init(level: &str, forced: bool) {
     // journald layer then keeps fields like DEVICE and ACTION queryable.
     if std::env::var_os("JOURNAL_STREAM").is_some() {
         if let Ok(journald) = tracing_journald::layer() {
-            tracing_subscriber::registry()
-                .with(filter)
-                .with(journald.with_syslog_identifier("sriov-manager".into()))
-                .init();
+            // No field prefix, so that `journalctl DEVICE=0000:3b:00.0` and
+            // `ACTION=set_num_vfs` work as documented.
+            let journald = journald.with_field_prefix(None).with_syslog_identifier("sriov-manager".into());
+            tracing_subscriber::registry().with(filter).with(journald).init();
             return;
         }
     }
+    let fmt_layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal());
     tracing_subscriber::registry()
         .with(filter)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_target(false),
-        )
+        .with(fmt_layer)
         .init();
 }

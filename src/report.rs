@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::apply::ApplyReport;
 use crate::config::Diagnostic;
+use crate::daemon::state::State;
 use crate::discover::Device;
 use crate::plan::Plan;
 
@@ -22,12 +23,7 @@ pub fn discover_table(devices: &[Device]) -> String {
             (None, Some(t)) => format!("?/{t}"),
             (None, None) => "?".to_string(),
         };
-        let _ = writeln!(
-            out,
-            "{} ({})",
-            d.key(),
-            d.name.as_deref().unwrap_or("unknown device")
-        );
+        let _ = writeln!(out, "{} ({})", d.key(), d.name.as_deref().unwrap_or("unknown device"));
         let _ = writeln!(
             out,
             "  id {}  driver {}  numa {}  VFs {vfs}  eswitch {}",
@@ -36,16 +32,9 @@ pub fn discover_table(devices: &[Device]) -> String {
             d.numa_node.map_or("-".to_string(), |n| n.to_string()),
             d.eswitch_mode,
         );
-        let ifaces = if d.interfaces.is_empty() {
-            "-".to_string()
-        } else {
-            d.interfaces.join(", ")
-        };
-        let bond = d
-            .bond_master
-            .as_deref()
-            .map(|m| format!("  (in {m})"))
-            .unwrap_or_default();
+        let ifaces =
+            if d.interfaces.is_empty() { "-".to_string() } else { d.interfaces.join(", ") };
+        let bond = d.bond_master.as_deref().map(|m| format!("  (in {m})")).unwrap_or_default();
         let _ = writeln!(out, "  interfaces {ifaces}{bond}");
         if let Some(vf_id) = &d.vf_device_id {
             let _ = writeln!(out, "  VF device id {vf_id}");
@@ -57,11 +46,7 @@ pub fn discover_table(devices: &[Device]) -> String {
                 vf.index,
                 vf.address,
                 vf.driver.as_deref().unwrap_or("-"),
-                if vf.interfaces.is_empty() {
-                    "-".to_string()
-                } else {
-                    vf.interfaces.join(", ")
-                },
+                if vf.interfaces.is_empty() { "-".to_string() } else { vf.interfaces.join(", ") },
             );
         }
         for p in &d.problems {
@@ -89,10 +74,7 @@ pub fn plan_text(plan: &Plan) -> String {
         let _ = writeln!(out, "error: {e}");
     }
     if plan.is_empty() {
-        let _ = writeln!(
-            out,
-            "Every matched device is already configured; nothing to do."
-        );
+        let _ = writeln!(out, "Every matched device is already configured; nothing to do.");
     }
     out
 }
@@ -113,10 +95,7 @@ pub fn diagnostics_text(diags: &[Diagnostic], source: &str) -> String {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     let verdict = if errors == 0 { "valid" } else { "invalid" };
-    let _ = writeln!(
-        out,
-        "{source}: {verdict} ({errors} errors, {warnings} warnings)"
-    );
+    let _ = writeln!(out, "{source}: {verdict} ({errors} errors, {warnings} warnings)");
     out
 }
 
@@ -146,6 +125,36 @@ pub fn apply_text(report: &ApplyReport) -> String {
 /// `--once --json`
 pub fn apply_json(report: &ApplyReport) -> String {
     to_json(report)
+}
+
+/// `--status`: the daemon's view of each device.
+pub fn status_text(st: &State) -> String {
+    let mut out = format!("{}\nupdated {} by pid {}, config {}\n", st.status, st.updated, st.pid, st.config);
+    for d in &st.devices {
+        let policy = d.policy.as_ref().map_or("-".to_string(), |p| match &p.description {
+            Some(desc) => format!("device_policies[{}] ({desc})", p.index),
+            None => format!("device_policies[{}]", p.index),
+        });
+        let count = |n: Option<u32>| n.map_or("?".to_string(), |n| n.to_string());
+        let _ = writeln!(
+            out,
+            "{}  {}  VFs {} (want {})  {policy}  at {}",
+            d.device,
+            d.result.as_str(),
+            count(d.observed.num_vfs),
+            count(d.desired.num_vfs),
+            d.updated
+        );
+        if let Some(e) = &d.error {
+            let _ = writeln!(out, "  error: {e}");
+        }
+    }
+    out
+}
+
+/// `--status --json`: the state file as it is.
+pub fn status_json(st: &State) -> String {
+    to_json(st)
 }
 
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {

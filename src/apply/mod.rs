@@ -5,6 +5,7 @@
 //! device's failure stops only that device's remaining steps.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,20 +16,26 @@ use tracing::{debug, info, warn};
 use crate::plan::{Action, DeviceError, DevicePlan, Plan, Step};
 use crate::sys::{DeviceKey, Host};
 
-/// How apply treats slow hosts.
-#[derive(Debug, Clone, Copy)]
+/// How apply treats slow hosts and shutdown.
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Longest a single sysfs read or write may take. Some drivers (i40e)
     /// block in `sriov_numvfs` for minutes; past this the step is reported as
     /// failed, while the kernel may still finish it.
     pub step_timeout: Duration,
+    /// Set on shutdown: the step in flight finishes, no further step starts.
+    pub stop: Arc<AtomicBool>,
+}
+
+impl ApplyOptions {
+    pub fn new(step_timeout: Duration) -> Self {
+        ApplyOptions { step_timeout, stop: Arc::new(AtomicBool::new(false)) }
+    }
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions {
-            step_timeout: Duration::from_secs(120),
-        }
+        ApplyOptions::new(Duration::from_secs(120))
     }
 }
 
@@ -60,13 +67,8 @@ impl ApplyReport {
 
 /// Applies every device's actions; devices run concurrently.
 pub async fn apply(plan: &Plan, host: Arc<dyn Host>, opts: ApplyOptions) -> ApplyReport {
-    let runs = plan
-        .devices
-        .iter()
-        .map(|d| apply_device(d, host.clone(), opts));
-    ApplyReport {
-        devices: join_all(runs).await,
-    }
+    let runs = plan.devices.iter().map(|d| apply_device(d, host.clone(), opts.clone()));
+    ApplyReport { devices: join_all(runs).await }
 }
 
 /// Applies one device's actions in order, stopping at the first failure.
@@ -75,19 +77,24 @@ pub async fn apply_device(
     host: Arc<dyn Host>,
     opts: ApplyOptions,
 ) -> DeviceOutcome {
-    let mut out = DeviceOutcome {
-        device: dp.device.clone(),
-        policy: dp.policy,
-        changes: 0,
-        error: None,
-    };
+    let mut out =
+        DeviceOutcome { device: dp.device.clone(), policy: dp.policy, changes: 0, error: None };
     if let Some(e) = &dp.error {
-        warn!(device = %dp.device, step = %e.step, "{e}");
+        if e.waiting {
+            info!(device = %dp.device, step = %e.step, "{e}");
+        } else {
+            warn!(device = %dp.device, step = %e.step, "{e}");
+        }
         out.error = Some(e.clone());
         return out;
     }
     for action in &dp.actions {
-        match run(action, &host, opts).await {
+        if opts.stop.load(Ordering::SeqCst) {
+            let step = format!("{} ({})", action.step.name(), action);
+            out.error = Some(DeviceError::new(&dp.device, step, "not started: shutting down"));
+            break;
+        }
+        match run(action, &host, &opts).await {
             Ok(changed) => out.changes += usize::from(changed),
             Err(e) => {
                 warn!(device = %dp.device, action = action.step.name(), step = %e.step, "{e}");
@@ -103,7 +110,7 @@ pub async fn apply_device(
 async fn run(
     action: &Action,
     host: &Arc<dyn Host>,
-    opts: ApplyOptions,
+    opts: &ApplyOptions,
 ) -> Result<bool, DeviceError> {
     match action.step {
         Step::SetNumVfs { to, .. } => set_num_vfs(action, host, to, opts).await,
@@ -114,7 +121,7 @@ async fn set_num_vfs(
     action: &Action,
     host: &Arc<dyn Host>,
     to: u32,
-    opts: ApplyOptions,
+    opts: &ApplyOptions,
 ) -> Result<bool, DeviceError> {
     let key = action.key.clone();
     let have = blocking(host, &key, opts, |h, k| h.read_num_vfs(k))
@@ -198,7 +205,7 @@ fn describe_io(e: &io::Error) -> String {
 async fn blocking<T, F>(
     host: &Arc<dyn Host>,
     key: &DeviceKey,
-    opts: ApplyOptions,
+    opts: &ApplyOptions,
     call: F,
 ) -> Result<T, CallError>
 where

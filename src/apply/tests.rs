@@ -29,9 +29,7 @@ impl Host for Table {
 }
 
 fn table(entries: &[(&str, u32)]) -> Table {
-    Table(Mutex::new(
-        entries.iter().map(|(a, n)| (a.to_string(), *n)).collect(),
-    ))
+    Table(Mutex::new(entries.iter().map(|(a, n)| (a.to_string(), *n)).collect()))
 }
 
 fn device_plan(address: &str, steps: &[(u32, u32)]) -> DevicePlan {
@@ -45,19 +43,11 @@ fn device_plan(address: &str, steps: &[(u32, u32)]) -> DevicePlan {
             step: Step::SetNumVfs { from, to },
         })
         .collect();
-    DevicePlan {
-        key,
-        device: address.into(),
-        policy: Some(0),
-        actions,
-        error: None,
-    }
+    DevicePlan { key, device: address.into(), policy: Some(0), actions, error: None }
 }
 
 fn opts(ms: u64) -> ApplyOptions {
-    ApplyOptions {
-        step_timeout: Duration::from_millis(ms),
-    }
+    ApplyOptions::new(Duration::from_millis(ms))
 }
 
 async fn run_plan(host: Arc<FaultyHost<Table>>, plan: Plan, ms: u64) -> ApplyReport {
@@ -67,9 +57,7 @@ async fn run_plan(host: Arc<FaultyHost<Table>>, plan: Plan, ms: u64) -> ApplyRep
 #[tokio::test]
 async fn writes_in_order_through_zero() {
     let host = Arc::new(FaultyHost::new(table(&[("a", 2)])));
-    let plan = Plan {
-        devices: vec![device_plan("a", &[(2, 0), (0, 4)])],
-    };
+    let plan = Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])] };
     let report = run_plan(host.clone(), plan, 1000).await;
     assert_eq!(report.changes(), 2);
     let writes: Vec<Option<u32>> = host.writes().iter().map(|c| c.value).collect();
@@ -80,9 +68,7 @@ async fn writes_in_order_through_zero() {
 #[tokio::test]
 async fn an_action_already_in_effect_writes_nothing() {
     let host = Arc::new(FaultyHost::new(table(&[("a", 4)])));
-    let plan = Plan {
-        devices: vec![device_plan("a", &[(0, 4)])],
-    };
+    let plan = Plan { devices: vec![device_plan("a", &[(0, 4)])] };
     let report = run_plan(host.clone(), plan, 1000).await;
     assert_eq!((report.changes(), report.failures().count()), (0, 0));
     assert!(host.writes().is_empty());
@@ -91,19 +77,13 @@ async fn an_action_already_in_effect_writes_nothing() {
 #[tokio::test]
 async fn each_injected_errno_fails_only_its_device() {
     for (errno, name) in [(16, "EBUSY"), (5, "EIO"), (19, "ENODEV")] {
-        let host = Arc::new(
-            FaultyHost::new(table(&[("a", 0), ("b", 0), ("c", 0)])).always(
-                "b",
-                Op::WriteNumVfs,
-                Fault::Errno(errno),
-            ),
-        );
-        let plan = Plan {
-            devices: ["a", "b", "c"]
-                .iter()
-                .map(|d| device_plan(d, &[(0, 3)]))
-                .collect(),
-        };
+        let host = Arc::new(FaultyHost::new(table(&[("a", 0), ("b", 0), ("c", 0)])).always(
+            "b",
+            Op::WriteNumVfs,
+            Fault::Errno(errno),
+        ));
+        let plan =
+            Plan { devices: ["a", "b", "c"].iter().map(|d| device_plan(d, &[(0, 3)])).collect() };
         let report = run_plan(host.clone(), plan, 1000).await;
 
         let errs: Vec<String> = report.failures().map(|e| e.to_string()).collect();
@@ -128,35 +108,19 @@ async fn a_failed_first_step_stops_the_rest_of_that_device() {
         1,
         Fault::Errno(16),
     ));
-    let plan = Plan {
-        devices: vec![device_plan("a", &[(2, 0), (0, 4)])],
-    };
+    let plan = Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])] };
     let report = run_plan(host.clone(), plan, 1000).await;
     assert_eq!(host.writes().len(), 1);
-    assert_eq!(
-        report.devices[0].error.as_ref().unwrap().step,
-        "set sriov_numvfs to 0"
-    );
+    assert_eq!(report.devices[0].error.as_ref().unwrap().step, "set sriov_numvfs to 0");
 }
 
 #[tokio::test]
 async fn a_read_failure_is_reported_as_the_read_step() {
     let host =
         Arc::new(FaultyHost::new(table(&[("a", 0)])).always("a", Op::ReadNumVfs, Fault::Errno(5)));
-    let report = run_plan(
-        host.clone(),
-        Plan {
-            devices: vec![device_plan("a", &[(0, 1)])],
-        },
-        1000,
-    )
-    .await;
-    assert!(report
-        .failures()
-        .next()
-        .unwrap()
-        .to_string()
-        .starts_with("a: read sriov_numvfs: "));
+    let report =
+        run_plan(host.clone(), Plan { devices: vec![device_plan("a", &[(0, 1)])] }, 1000).await;
+    assert!(report.failures().next().unwrap().to_string().starts_with("a: read sriov_numvfs: "));
     assert!(host.writes().is_empty());
 }
 
@@ -167,37 +131,21 @@ async fn a_hung_write_times_out_while_other_devices_finish() {
         Op::WriteNumVfs,
         Fault::Hang(Duration::from_millis(1500)),
     ));
-    let plan = Plan {
-        devices: vec![
-            device_plan("slow", &[(0, 2)]),
-            device_plan("fast", &[(0, 2)]),
-        ],
-    };
+    let plan =
+        Plan { devices: vec![device_plan("slow", &[(0, 2)]), device_plan("fast", &[(0, 2)])] };
     let report = run_plan(host.clone(), plan, 200).await;
     let err = report.devices[0].error.as_ref().unwrap().to_string();
-    assert!(
-        err.starts_with("slow: set sriov_numvfs to 2: timed out after 0.2s"),
-        "{err}"
-    );
+    assert!(err.starts_with("slow: set sriov_numvfs to 2: timed out after 0.2s"), "{err}");
     assert_eq!(report.devices[1].changes, 1);
 }
 
 #[tokio::test]
 async fn a_host_that_moved_since_planning_is_not_written() {
     let host = Arc::new(FaultyHost::new(table(&[("a", 3)])));
-    let report = run_plan(
-        host.clone(),
-        Plan {
-            devices: vec![device_plan("a", &[(0, 4)])],
-        },
-        1000,
-    )
-    .await;
+    let report =
+        run_plan(host.clone(), Plan { devices: vec![device_plan("a", &[(0, 4)])] }, 1000).await;
     let err = report.failures().next().unwrap().to_string();
-    assert_eq!(
-        err,
-        "a: set sriov_numvfs to 4: device has 3 VFs now; the count must go through 0"
-    );
+    assert_eq!(err, "a: set sriov_numvfs to 4: device has 3 VFs now; the count must go through 0");
     assert!(host.writes().is_empty());
 }
 
@@ -205,12 +153,20 @@ async fn a_host_that_moved_since_planning_is_not_written() {
 async fn plan_errors_pass_through_without_touching_the_host() {
     let host = Arc::new(FaultyHost::new(table(&[("a", 0)])));
     let mut dp = device_plan("a", &[]);
-    dp.error = Some(DeviceError::new(
-        "a",
-        "set sriov_numvfs to 9",
-        "device supports at most 7 VFs",
-    ));
+    dp.error =
+        Some(DeviceError::new("a", "set sriov_numvfs to 9", "device supports at most 7 VFs"));
     let report = run_plan(host.clone(), Plan { devices: vec![dp] }, 1000).await;
     assert_eq!(report.failures().count(), 1);
     assert!(host.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_stop_request_lets_no_further_step_start() {
+    let host = Arc::new(FaultyHost::new(table(&[("a", 2)])));
+    let o = opts(1000);
+    o.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let report =
+        apply(&Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])] }, host.clone(), o).await;
+    assert!(host.calls().is_empty());
+    assert!(report.failures().next().unwrap().cause.contains("shutting down"));
 }

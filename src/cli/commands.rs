@@ -8,7 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Args, Exit};
+use tokio::signal::unix::{signal, SignalKind};
+
 use crate::apply::{self, ApplyOptions};
+use crate::daemon::{self, state::State};
 use crate::config::{self, ConfigError, Loaded};
 use crate::discover::{self, Device};
 use crate::ids::PCI_IDS_PATH;
@@ -19,10 +22,7 @@ use crate::{logging, report};
 pub(super) fn create_config(args: &Args) -> Exit {
     let path = &args.config;
     if path.exists() && !args.force {
-        eprintln!(
-            "{}: already exists; use --force to overwrite it",
-            path.display()
-        );
+        eprintln!("{}: already exists; use --force to overwrite it", path.display());
         return Exit::Failure;
     }
     match write_config(path) {
@@ -82,10 +82,7 @@ pub(super) fn validate(args: &Args) -> Exit {
     let mut diags = loaded.warnings.clone();
     match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
         Ok(devices) => diags.extend(check_host(&loaded.config, &devices)),
-        Err(e) => diags.push(config::Diagnostic::warning(
-            "",
-            format!("host checks skipped: {e}"),
-        )),
+        Err(e) => diags.push(config::Diagnostic::warning("", format!("host checks skipped: {e}"))),
     }
     diags.sort_by_key(|d| !d.is_error());
     let source = args.config.display().to_string();
@@ -109,11 +106,7 @@ pub(super) fn dry_run(args: &Args) -> Exit {
         return Exit::Failure;
     };
     let plan = plan::plan(&loaded.config, &devices);
-    print(if args.json {
-        report::plan_json(&plan)
-    } else {
-        report::plan_text(&plan)
-    });
+    print(if args.json { report::plan_json(&plan) } else { report::plan_text(&plan) });
     if plan.errors().next().is_some() {
         Exit::Failure
     } else {
@@ -130,27 +123,12 @@ pub(super) fn once(args: &Args) -> Exit {
     };
     let plan = plan::plan(&loaded.config, &devices);
 
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sriov-manager: cannot start the async runtime: {e}");
-            return Exit::Failure;
-        }
-    };
+    let Some(rt) = runtime() else { return Exit::Failure };
     let host = Arc::new(Sysfs::new(&args.sysfs_root));
-    let opts = ApplyOptions {
-        step_timeout: Duration::from_secs(args.step_timeout),
-    };
+    let opts = ApplyOptions::new(Duration::from_secs(args.step_timeout));
     let result = rt.block_on(apply::apply(&plan, host, opts));
 
-    print(if args.json {
-        report::apply_json(&result)
-    } else {
-        report::apply_text(&result)
-    });
+    print(if args.json { report::apply_json(&result) } else { report::apply_text(&result) });
     if result.failures().next().is_some() {
         Exit::Failure
     } else {
@@ -208,4 +186,65 @@ fn print(text: String) {
     let mut out = io::stdout().lock();
     // A closed pipe (`| head`) is not worth a panic.
     let _ = out.write_all(text.as_bytes());
+}
+
+pub(super) fn daemon(args: &Args) -> Exit {
+    let Some(loaded) = load_config(args) else { return Exit::Config };
+    let opts = daemon::Options {
+        config_path: args.config.clone(),
+        sysfs_root: args.sysfs_root.clone(),
+        state_path: args.state_file.clone(),
+        settle: Duration::from_millis(args.settle_ms),
+        max_delay: Duration::from_secs(2),
+        step_timeout: Duration::from_secs(args.step_timeout),
+    };
+    let Some(rt) = runtime() else { return Exit::Failure };
+    let result = rt.block_on(async {
+        let shutdown = async {
+            let mut term = match signal(SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!("cannot watch SIGTERM: {e}");
+                    return std::future::pending().await;
+                }
+            };
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM received"),
+                _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+            }
+        };
+        daemon::run(opts, loaded, shutdown).await
+    });
+    match result {
+        Ok(()) => Exit::Ok,
+        Err(e) => {
+            tracing::error!("{e}");
+            Exit::Failure
+        }
+    }
+}
+
+pub(super) fn status(args: &Args) -> Exit {
+    match State::read(&args.state_file) {
+        Ok(st) => {
+            print(if args.json { report::status_json(&st) } else { report::status_text(&st) });
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("{}: cannot read the daemon's state (is it running?): {e}", args.state_file.display());
+            Exit::Failure
+        }
+    }
+}
+
+/// The daemon and --once use one thread: the work is I/O, and sysfs writes
+/// run on tokio's blocking pool anyway.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => Some(rt),
+        Err(e) => {
+            eprintln!("sriov-manager: cannot start the async runtime: {e}");
+            None
+        }
+    }
 }

@@ -43,7 +43,7 @@ pub enum Level {
 /// Without a mode flag it runs as the daemon.
 #[derive(Debug, Parser)]
 #[command(name = "sriov-manager", version, about, long_about = None)]
-#[command(group(ArgGroup::new("mode").args(["discover", "validate", "dry_run", "create_config", "once"])))]
+#[command(group(ArgGroup::new("mode").args(["discover", "validate", "dry_run", "create_config", "once", "status"])))]
 pub struct Args {
     /// List SR-IOV devices, their VFs and interfaces, and exit.
     #[arg(long)]
@@ -65,11 +65,15 @@ pub struct Args {
     #[arg(long)]
     pub once: bool,
 
+    /// Print what the running daemon did to each device (its state file) and exit.
+    #[arg(long)]
+    pub status: bool,
+
     /// The config file.
     #[arg(long, value_name = "PATH", default_value = config::DEFAULT_PATH)]
     pub config: PathBuf,
 
-    /// Print JSON instead of text (with --discover, --validate, --dry-run, --once).
+    /// Print JSON instead of text (with --discover, --validate, --dry-run, --once, --status).
     #[arg(long)]
     pub json: bool,
 
@@ -85,6 +89,14 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
 
+    /// The daemon's state file, written after each reconcile and read by --status.
+    #[arg(long, value_name = "PATH", default_value = crate::daemon::state::DEFAULT_PATH)]
+    pub state_file: PathBuf,
+
+    /// Daemon: quiet time after a PF's last udev event before it is reconciled.
+    #[arg(long, value_name = "MS", default_value_t = 20)]
+    pub settle_ms: u64,
+
     /// Longest one sysfs write may block before its device is reported failed.
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     pub step_timeout: u64,
@@ -96,8 +108,8 @@ pub fn run(args: Args) -> Exit {
         eprintln!("sriov-manager: --force only applies to --create-config");
         return Exit::Usage;
     }
-    if args.json && !(args.discover || args.validate || args.dry_run || args.once) {
-        eprintln!("sriov-manager: --json applies to --discover, --validate, --dry-run and --once");
+    if args.json && !(args.discover || args.validate || args.dry_run || args.once || args.status) {
+        eprintln!("sriov-manager: --json applies to --discover, --validate, --dry-run, --once and --status");
         return Exit::Usage;
     }
     if args.create_config {
@@ -110,12 +122,10 @@ pub fn run(args: Args) -> Exit {
         commands::dry_run(&args)
     } else if args.once {
         commands::once(&args)
+    } else if args.status {
+        commands::status(&args)
     } else {
-        eprintln!(
-            "sriov-manager: the daemon mode is not implemented yet; use --once to apply the config \
-             one time, or --dry-run to see what it would do"
-        );
-        Exit::Failure
+        commands::daemon(&args)
     }
 }
 

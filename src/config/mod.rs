@@ -194,19 +194,11 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Error,
-            path: path.into(),
-            message: message.into(),
-        }
+        Diagnostic { severity: Severity::Error, path: path.into(), message: message.into() }
     }
 
     pub fn warning(path: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            path: path.into(),
-            message: message.into(),
-        }
+        Diagnostic { severity: Severity::Warning, path: path.into(), message: message.into() }
     }
 
     pub fn is_error(&self) -> bool {
@@ -236,18 +228,10 @@ pub enum ConfigError {
     Read { path: PathBuf, source: io::Error },
     /// The text is not JSON.
     #[error("{path}:{line}:{column}: invalid JSON: {message}")]
-    Syntax {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { path: PathBuf, line: usize, column: usize, message: String },
     /// The JSON does not describe a valid config; every error is listed.
     #[error("{path}: invalid config ({} errors)", errors.len())]
-    Invalid {
-        path: PathBuf,
-        errors: Vec<Diagnostic>,
-    },
+    Invalid { path: PathBuf, errors: Vec<Diagnostic> },
 }
 
 /// A config that passed validation, with the warnings found on the way.
@@ -259,10 +243,8 @@ pub struct Loaded {
 
 /// Reads and validates the config at `path`.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-    let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
     parse(&text, path)
 }
 
@@ -287,18 +269,12 @@ pub fn parse(text: &str, path: &Path) -> Result<Loaded, ConfigError> {
     // is a gap in that check; report it rather than panic.
     let config: Config = serde_json::from_value(value)
         .map_err(|e| invalid(path, vec![Diagnostic::error("", e.to_string())]))?;
-    Ok(Loaded {
-        config: normalize(config),
-        warnings: diags,
-    })
+    Ok(Loaded { config: normalize(config), warnings: diags })
 }
 
 fn invalid(path: &Path, mut diags: Vec<Diagnostic>) -> ConfigError {
     diags.sort_by_key(|d| d.severity != Severity::Error);
-    ConfigError::Invalid {
-        path: path.to_owned(),
-        errors: diags,
-    }
+    ConfigError::Invalid { path: path.to_owned(), errors: diags }
 }
 
 /// serde_json appends " at line L column C"; the error prints those itself.
@@ -335,9 +311,7 @@ impl DevicePolicy {
 impl Config {
     /// Every interface that some bond enslaves.
     pub fn bond_slaves(&self) -> impl Iterator<Item = &str> {
-        self.bond_configs
-            .iter()
-            .flat_map(|b| b.slave_interfaces.iter().map(String::as_str))
+        self.bond_configs.iter().flat_map(|b| b.slave_interfaces.iter().map(String::as_str))
     }
 }
 

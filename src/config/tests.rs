@@ -18,8 +18,7 @@ fn errors(text: &str) -> Vec<String> {
 }
 
 fn has(errs: &[String], path: &str, words: &str) -> bool {
-    errs.iter()
-        .any(|e| e.starts_with(&format!("{path}: ")) && e.contains(words))
+    errs.iter().any(|e| e.starts_with(&format!("{path}: ")) && e.contains(words))
 }
 
 #[test]
@@ -37,9 +36,7 @@ fn the_shipped_default_is_valid_and_has_no_warnings() {
 
 #[test]
 fn the_documented_vf_ids_warn_and_name_the_pf_id() {
-    let doc = DEFAULT_JSON
-        .replace("\"1021\"", "\"101e\"")
-        .replace("\"1002\"", "\"1003\"");
+    let doc = DEFAULT_JSON.replace("\"1021\"", "\"101e\"").replace("\"1002\"", "\"1003\"");
     let loaded = load_str(&doc).unwrap();
     let w: Vec<String> = loaded.warnings.iter().map(|d| d.to_string()).collect();
     assert_eq!(w.len(), 3, "{w:?}");
@@ -59,12 +56,7 @@ fn the_documented_vf_ids_warn_and_name_the_pf_id() {
 fn syntax_errors_give_line_and_column() {
     let err = load_str("{\n  \"version\": \"1.0\",\n  oops\n}").unwrap_err();
     match err {
-        ConfigError::Syntax {
-            line,
-            column,
-            ref message,
-            ..
-        } => {
+        ConfigError::Syntax { line, column, ref message, .. } => {
             assert_eq!((line, column), (3, 3));
             assert!(!message.contains("at line"), "{message}");
         }
@@ -92,23 +84,14 @@ fn every_error_is_reported_at_once_by_json_path() {
         ("device_policies[1].vendor_id", "not 4 hex digits"),
         ("device_policies[1].device_id", "not 4 hex digits"),
         ("device_policies[1].num_vfs", "non-negative integer"),
-        (
-            "device_policies[1].mode",
-            "\"dual\" is not one of: single-home, vf-lag",
-        ),
+        ("device_policies[1].mode", "\"dual\" is not one of: single-home, vf-lag"),
         ("device_policies[1].enable_switch", "true or false"),
         ("device_policies[1].numvfs", "unknown field"),
-        (
-            "bond_configs[0].slave_interfaces[0]",
-            "not a valid interface name",
-        ),
+        ("bond_configs[0].slave_interfaces[0]", "not a valid interface name"),
         ("bond_configs[0].mode", "\"fast\" is not one of"),
         ("bond_configs[0].mii_monitor", "out of range"),
     ] {
-        assert!(
-            has(&errs, path, words),
-            "missing {path}: {words} in {errs:#?}"
-        );
+        assert!(has(&errs, path, words), "missing {path}: {words} in {errs:#?}");
     }
     assert_eq!(errs.len(), 11, "{errs:#?}");
 }
@@ -117,11 +100,7 @@ fn every_error_is_reported_at_once_by_json_path() {
 fn structure_errors() {
     assert!(has(&errors("[]"), "", "JSON object"));
     assert!(has(&errors("{}"), "version", "missing"));
-    assert!(has(
-        &errors(r#"{"version": "2.0"}"#),
-        "version",
-        "unsupported"
-    ));
+    assert!(has(&errors(r#"{"version": "2.0"}"#), "version", "unsupported"));
     assert!(has(&errors(r#"{"version": 1}"#), "version", "string"));
     assert!(has(
         &errors(r#"{"version": "1.0", "device_policies": {}}"#),
@@ -138,11 +117,7 @@ fn structure_errors() {
         "bond_configs[0]",
         "object"
     ));
-    assert!(has(
-        &errors(r#"{"version": "1.0", "description": 5}"#),
-        "description",
-        "string"
-    ));
+    assert!(has(&errors(r#"{"version": "1.0", "description": 5}"#), "description", "string"));
 }
 
 #[test]
@@ -152,17 +127,11 @@ fn policy_selectors() {
 
     let e =
         errors(r#"{"version": "1.0", "device_policies": [{"vendor_id": "8086", "num_vfs": 2}]}"#);
-    assert!(
-        has(&e, "device_policies[0].device_id", "go together"),
-        "{e:?}"
-    );
+    assert!(has(&e, "device_policies[0].device_id", "go together"), "{e:?}");
 
     let e =
         errors(r#"{"version": "1.0", "device_policies": [{"device_id": "10c9", "num_vfs": 2}]}"#);
-    assert!(
-        has(&e, "device_policies[0].vendor_id", "go together"),
-        "{e:?}"
-    );
+    assert!(has(&e, "device_policies[0].vendor_id", "go together"), "{e:?}");
 
     let e = errors(r#"{"version": "1.0", "device_policies": [{"drivers": ["igb"]}]}"#);
     assert!(has(&e, "device_policies[0].num_vfs", "missing"), "{e:?}");
@@ -176,28 +145,11 @@ fn policy_selectors() {
             "pf_names": ["", "abcdefghijklmnop", "..", "a/b", "eth0"],
             "drivers": ["mlx5_core", "a b"]}]}"#,
     );
-    for p in [
-        "pci_addresses[1]",
-        "pci_addresses[2]",
-        "pci_addresses[3]",
-        "pci_addresses[4]",
-    ] {
-        assert!(
-            has(&e, &format!("device_policies[0].{p}"), ""),
-            "{p}: {e:?}"
-        );
+    for p in ["pci_addresses[1]", "pci_addresses[2]", "pci_addresses[3]", "pci_addresses[4]"] {
+        assert!(has(&e, &format!("device_policies[0].{p}"), ""), "{p}: {e:?}");
     }
-    for p in [
-        "pf_names[0]",
-        "pf_names[1]",
-        "pf_names[2]",
-        "pf_names[3]",
-        "drivers[1]",
-    ] {
-        assert!(
-            has(&e, &format!("device_policies[0].{p}"), "not a valid"),
-            "{p}: {e:?}"
-        );
+    for p in ["pf_names[0]", "pf_names[1]", "pf_names[2]", "pf_names[3]", "drivers[1]"] {
+        assert!(has(&e, &format!("device_policies[0].{p}"), "not a valid"), "{p}: {e:?}");
     }
     assert_eq!(e.len(), 9, "{e:#?}");
 }
@@ -227,30 +179,13 @@ fn bond_checks() {
              {"bond_name": "bond2", "slave_interfaces": ["bond2"], "mode": "broadcast"},
              {"slave_interfaces": ["eth5"]}]}"#,
     );
+    assert!(has(&e, "bond_configs[0].slave_interfaces[2]", "listed twice"), "{e:#?}");
+    assert!(has(&e, "bond_configs[1].bond_name", "duplicate bond name \"bond0\""), "{e:#?}");
     assert!(
-        has(&e, "bond_configs[0].slave_interfaces[2]", "listed twice"),
+        has(&e, "bond_configs[1].slave_interfaces[0]", "already a slave of \"bond0\""),
         "{e:#?}"
     );
-    assert!(
-        has(
-            &e,
-            "bond_configs[1].bond_name",
-            "duplicate bond name \"bond0\""
-        ),
-        "{e:#?}"
-    );
-    assert!(
-        has(
-            &e,
-            "bond_configs[1].slave_interfaces[0]",
-            "already a slave of \"bond0\""
-        ),
-        "{e:#?}"
-    );
-    assert!(
-        has(&e, "bond_configs[2].slave_interfaces", "at least one"),
-        "{e:#?}"
-    );
+    assert!(has(&e, "bond_configs[2].slave_interfaces", "at least one"), "{e:#?}");
     assert!(has(&e, "bond_configs[4].bond_name", "missing"), "{e:#?}");
     assert!(has(&e, "bond_configs[4].mode", "missing"), "{e:#?}");
 }
@@ -261,20 +196,14 @@ fn semantic_checks_report_together_after_the_tree_is_clean() {
         r#"{"version": "1.0", "bond_configs": [
              {"bond_name": "bond2", "slave_interfaces": ["bond2"], "mode": "broadcast"}]}"#,
     );
-    assert!(
-        has(&e, "bond_configs[0].slave_interfaces[0]", "slave of itself"),
-        "{e:#?}"
-    );
+    assert!(has(&e, "bond_configs[0].slave_interfaces[0]", "slave of itself"), "{e:#?}");
 
     let e = errors(
         r#"{"version": "1.0", "bond_configs": [
              {"bond_name": "b0", "slave_interfaces": ["b1"], "mode": "broadcast"},
              {"bond_name": "b1", "slave_interfaces": ["e0"], "mode": "broadcast"}]}"#,
     );
-    assert!(
-        has(&e, "bond_configs[1].bond_name", "also listed as a slave"),
-        "{e:#?}"
-    );
+    assert!(has(&e, "bond_configs[1].bond_name", "also listed as a slave"), "{e:#?}");
 }
 
 #[test]
@@ -295,20 +224,14 @@ fn vf_lag_needs_a_bond_it_could_match() {
     let e = errors(
         r#"{"version": "1.0", "device_policies": [{"drivers": ["igb"], "num_vfs": 1, "mode": "vf-lag"}]}"#,
     );
-    assert!(
-        has(&e, "device_policies[0].mode", "enslaves no interface"),
-        "{e:#?}"
-    );
+    assert!(has(&e, "device_policies[0].mode", "enslaves no interface"), "{e:#?}");
 
     let e = errors(
         r#"{"version": "1.0",
             "device_policies": [{"pf_names": ["eth9"], "num_vfs": 1, "mode": "vf-lag"}],
             "bond_configs": [{"bond_name": "b0", "slave_interfaces": ["e0"], "mode": "active-backup"}]}"#,
     );
-    assert!(
-        has(&e, "device_policies[0].pf_names", "none of these"),
-        "{e:#?}"
-    );
+    assert!(has(&e, "device_policies[0].pf_names", "none of these"), "{e:#?}");
 
     let ok = load_str(
         r#"{"version": "1.0",
@@ -316,28 +239,17 @@ fn vf_lag_needs_a_bond_it_could_match() {
             "bond_configs": [{"bond_name": "b0", "slave_interfaces": ["e0"], "mode": "active-backup"}]}"#,
     )
     .unwrap();
-    assert!(
-        ok.warnings[0].to_string().contains("can never apply"),
-        "{:?}",
-        ok.warnings
-    );
+    assert!(ok.warnings[0].to_string().contains("can never apply"), "{:?}", ok.warnings);
 }
 
 #[test]
 fn unreadable_file_names_the_path() {
     let err = load(Path::new("/nonexistent/sriov.json")).unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("/nonexistent/sriov.json: cannot read config"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("/nonexistent/sriov.json: cannot read config"), "{err}");
 }
 
 #[test]
 fn diagnostics_display_their_path() {
-    assert_eq!(
-        Diagnostic::error("a.b", "bad").to_string(),
-        "error: a.b: bad"
-    );
+    assert_eq!(Diagnostic::error("a.b", "bad").to_string(), "error: a.b: bad");
     assert_eq!(Diagnostic::warning("", "hmm").to_string(), "warning: hmm");
 }

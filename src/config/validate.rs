@@ -9,13 +9,8 @@ use super::{
 };
 use crate::ids::{self, Role};
 
-const TOP_FIELDS: &[&str] = &[
-    "version",
-    "description",
-    "device_policies",
-    "bond_configs",
-    "log_level",
-];
+const TOP_FIELDS: &[&str] =
+    &["version", "description", "device_policies", "bond_configs", "log_level"];
 const POLICY_FIELDS: &[&str] = &[
     "vendor_id",
     "device_id",
@@ -44,10 +39,9 @@ pub(super) fn check_tree(root: &Value) -> Vec<Diagnostic> {
     match obj.get("version") {
         None => c.err("version", "missing; this program reads version \"1.0\""),
         Some(Value::String(v)) if v == "1" || v.starts_with("1.") => {}
-        Some(Value::String(v)) => c.err(
-            "version",
-            format!("unsupported version \"{v}\"; expected \"1.0\""),
-        ),
+        Some(Value::String(v)) => {
+            c.err("version", format!("unsupported version \"{v}\"; expected \"1.0\""))
+        }
         Some(_) => c.err("version", "must be a string such as \"1.0\""),
     }
     c.opt_string(obj, "", "description");
@@ -113,10 +107,7 @@ impl Checker {
         match v.as_str() {
             Some(s) if names.contains(&s) => {}
             Some(s) => self.err(path, format!("\"{s}\" is not one of: {}", names.join(", "))),
-            None => self.err(
-                path,
-                format!("must be a string, one of: {}", names.join(", ")),
-            ),
+            None => self.err(path, format!("must be a string, one of: {}", names.join(", "))),
         }
     }
 
@@ -185,14 +176,12 @@ impl Checker {
         let vendor = self.hex_id(obj, path, "vendor_id");
         let device = self.hex_id(obj, path, "device_id");
         match (obj.contains_key("vendor_id"), obj.contains_key("device_id")) {
-            (true, false) => self.err(
-                join(path, "device_id"),
-                "missing; vendor_id and device_id go together",
-            ),
-            (false, true) => self.err(
-                join(path, "vendor_id"),
-                "missing; vendor_id and device_id go together",
-            ),
+            (true, false) => {
+                self.err(join(path, "device_id"), "missing; vendor_id and device_id go together")
+            }
+            (false, true) => {
+                self.err(join(path, "vendor_id"), "missing; vendor_id and device_id go together")
+            }
             _ => {}
         }
         if let (Some(vendor), Some(device)) = (vendor, device) {
@@ -203,10 +192,9 @@ impl Checker {
             Some(n) => {
                 self.uint(n, &join(path, "num_vfs"), MAX_NUM_VFS);
             }
-            None => self.err(
-                join(path, "num_vfs"),
-                "missing; say how many VFs the PFs should have",
-            ),
+            None => {
+                self.err(join(path, "num_vfs"), "missing; say how many VFs the PFs should have")
+            }
         }
         if let Some(m) = obj.get("mode") {
             self.enum_str(m, &join(path, "mode"), PolicyMode::NAMES);
@@ -223,11 +211,9 @@ impl Checker {
 
         let has_selector = obj.contains_key("vendor_id")
             || obj.contains_key("device_id")
-            || ["pci_addresses", "pf_names", "drivers"].iter().any(|k| {
-                obj.get(*k)
-                    .and_then(Value::as_array)
-                    .is_some_and(|a| !a.is_empty())
-            });
+            || ["pci_addresses", "pf_names", "drivers"]
+                .iter()
+                .any(|k| obj.get(*k).and_then(Value::as_array).is_some_and(|a| !a.is_empty()));
         if !has_selector {
             self.err(
                 path,
@@ -269,14 +255,12 @@ impl Checker {
             Some(_) => self.err(join(path, "bond_name"), "must be a string"),
         }
         match obj.get("slave_interfaces") {
-            None => self.err(
-                join(path, "slave_interfaces"),
-                "missing; list the interfaces to enslave",
-            ),
-            Some(Value::Array(a)) if a.is_empty() => self.err(
-                join(path, "slave_interfaces"),
-                "must list at least one interface",
-            ),
+            None => {
+                self.err(join(path, "slave_interfaces"), "missing; list the interfaces to enslave")
+            }
+            Some(Value::Array(a)) if a.is_empty() => {
+                self.err(join(path, "slave_interfaces"), "must list at least one interface")
+            }
             Some(_) => self.str_list(obj, path, "slave_interfaces", check_ifname),
         }
         match obj.get("mode") {
@@ -308,10 +292,7 @@ pub(super) fn check_semantics(
         if let Some(first) = bond_names.insert(&bond.bond_name, i) {
             diags.push(Diagnostic::error(
                 format!("{path}.bond_name"),
-                format!(
-                    "duplicate bond name \"{}\" (also bond_configs[{first}])",
-                    bond.bond_name
-                ),
+                format!("duplicate bond name \"{}\" (also bond_configs[{first}])", bond.bond_name),
             ));
         }
         for (j, slave) in bond.slave_interfaces.iter().enumerate() {
@@ -324,10 +305,9 @@ pub(super) fn check_semantics(
                 continue;
             }
             match slave_of.get(slave.as_str()) {
-                Some(&k) if k == i => diags.push(Diagnostic::error(
-                    spath,
-                    format!("\"{slave}\" is listed twice"),
-                )),
+                Some(&k) if k == i => {
+                    diags.push(Diagnostic::error(spath, format!("\"{slave}\" is listed twice")))
+                }
                 Some(&k) => {
                     let owner = bonds[k].as_ref().map_or("", |b| b.bond_name.as_str());
                     diags.push(Diagnostic::error(
@@ -354,11 +334,7 @@ pub(super) fn check_semantics(
 
     for (i, p) in indexed(policies) {
         let path = format!("device_policies[{i}]");
-        let named_slaves = p
-            .pf_names
-            .iter()
-            .filter(|n| slave_of.contains_key(n.as_str()))
-            .count();
+        let named_slaves = p.pf_names.iter().filter(|n| slave_of.contains_key(n.as_str())).count();
         match p.mode {
             PolicyMode::VfLag if slave_of.is_empty() => diags.push(Diagnostic::error(
                 format!("{path}.mode"),
@@ -384,10 +360,7 @@ pub(super) fn check_semantics(
 }
 
 fn indexed<T>(items: &[Option<T>]) -> impl Iterator<Item = (usize, &T)> {
-    items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, x)| x.as_ref().map(|x| (i, x)))
+    items.iter().enumerate().filter_map(|(i, x)| x.as_ref().map(|x| (i, x)))
 }
 
 /// Each entry of the array at `key`, typed when it passed the tree check.
@@ -396,11 +369,7 @@ pub(super) fn typed_entries<T: serde::de::DeserializeOwned>(
     key: &str,
     diags: &[Diagnostic],
 ) -> Vec<Option<T>> {
-    let items = root
-        .get(key)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let items = root.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     items
         .iter()
         .enumerate()
@@ -409,9 +378,7 @@ pub(super) fn typed_entries<T: serde::de::DeserializeOwned>(
             let clean = !diags.iter().any(|d| {
                 d.is_error() && (d.path == prefix || d.path.starts_with(&format!("{prefix}.")))
             });
-            clean
-                .then(|| serde_json::from_value(v.clone()).ok())
-                .flatten()
+            clean.then(|| serde_json::from_value(v.clone()).ok()).flatten()
         })
         .collect()
 }
@@ -424,20 +391,13 @@ pub fn is_valid_ifname(name: &str) -> bool {
 
 fn check_ifname(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 15 {
-        return Err(format!(
-            "\"{name}\" is not a valid interface name: must be 1 to 15 bytes"
-        ));
+        return Err(format!("\"{name}\" is not a valid interface name: must be 1 to 15 bytes"));
     }
     if name == "." || name == ".." {
         return Err(format!("\"{name}\" is not a valid interface name"));
     }
-    if name
-        .chars()
-        .any(|c| c == '/' || c == ':' || c.is_whitespace())
-    {
-        return Err(format!(
-            "\"{name}\" is not a valid interface name: no '/', ':' or whitespace"
-        ));
+    if name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace()) {
+        return Err(format!("\"{name}\" is not a valid interface name: no '/', ':' or whitespace"));
     }
     Ok(())
 }

@@ -19,23 +19,15 @@ pub enum DiscoverError {
 /// `sriov_totalvfs`, and devices on other buses with `sriov_numvfs`.
 pub fn discover(root: &Path, pci_ids: &Path) -> Result<Vec<Device>, DiscoverError> {
     let bus_dir = root.join("bus");
-    let buses = fs::read_dir(&bus_dir).map_err(|source| DiscoverError::NotSysfs {
-        path: bus_dir,
-        source,
-    })?;
+    let buses = fs::read_dir(&bus_dir)
+        .map_err(|source| DiscoverError::NotSysfs { path: bus_dir, source })?;
 
     let mut devices = Vec::new();
-    let mut bus_names: Vec<String> = buses
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut bus_names: Vec<String> =
+        buses.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     bus_names.sort();
     for bus in bus_names {
-        let marker = if bus == "pci" {
-            "sriov_totalvfs"
-        } else {
-            "sriov_numvfs"
-        };
+        let marker = if bus == "pci" { "sriov_totalvfs" } else { "sriov_numvfs" };
         for dir in list_dir(&root.join("bus").join(&bus).join("devices")) {
             if dir.join(marker).exists() {
                 devices.push(read_device(&bus, &dir));
@@ -77,14 +69,11 @@ fn read_device(bus: &str, dir: &Path) -> Device {
     let numa_node = attr("numa_node", false).and_then(|s| s.parse().ok());
     let total_vfs = attr("sriov_totalvfs", is_pci).and_then(|s| s.parse().ok());
     let num_vfs = attr("sriov_numvfs", true).and_then(|s| s.parse().ok());
-    let vf_device_id = attr("sriov_vf_device", false)
-        .filter(|s| !s.is_empty())
-        .map(strip_hex);
+    let vf_device_id = attr("sriov_vf_device", false).filter(|s| !s.is_empty()).map(strip_hex);
 
     let interfaces = net_names(dir);
-    let bond_master = interfaces
-        .iter()
-        .find_map(|i| link_name(&dir.join("net").join(i).join("master")));
+    let bond_master =
+        interfaces.iter().find_map(|i| link_name(&dir.join("net").join(i).join("master")));
     let name = match (&vendor_id, &device_id) {
         (Some(v), Some(d)) => ids::known(v, d).map(|k| k.name.to_string()),
         _ => None,
@@ -129,10 +118,7 @@ fn read_vfs(dir: &Path) -> Vec<Vf> {
 }
 
 fn net_names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = list_dir(&dir.join("net"))
-        .iter()
-        .map(|p| file_name(p))
-        .collect();
+    let mut names: Vec<String> = list_dir(&dir.join("net")).iter().map(|p| file_name(p)).collect();
     names.sort();
     names
 }
@@ -151,9 +137,7 @@ fn link_name(link: &Path) -> Option<String> {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// sysfs prints IDs as `0x15b3`.

@@ -10,10 +10,7 @@ use crate::discover::Device;
 
 /// The policies that select `dev`, by index.
 pub fn matching_policies(config: &Config, dev: &Device) -> Vec<usize> {
-    let is_slave = dev
-        .interfaces
-        .iter()
-        .any(|i| config.bond_slaves().any(|s| s == i));
+    let is_slave = dev.interfaces.iter().any(|i| config.bond_slaves().any(|s| s == i));
     config
         .device_policies
         .iter()

@@ -68,6 +68,10 @@ pub struct DeviceError {
     /// The errno behind the cause, when the kernel gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errno: Option<i32>,
+    /// The device is not ready yet (no driver bound): not a failure to retry,
+    /// since the driver's bind event brings the device back.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub waiting: bool,
 }
 
 impl DeviceError {
@@ -76,12 +80,7 @@ impl DeviceError {
         step: impl Into<String>,
         cause: impl Into<String>,
     ) -> Self {
-        DeviceError {
-            device: device.into(),
-            step: step.into(),
-            cause: cause.into(),
-            errno: None,
-        }
+        DeviceError { device: device.into(), step: step.into(), cause: cause.into(), errno: None, waiting: false }
     }
 }
 
@@ -121,12 +120,7 @@ impl Plan {
 
 /// Plans every device. Devices that no policy selects are left out.
 pub fn plan(config: &Config, devices: &[Device]) -> Plan {
-    Plan {
-        devices: devices
-            .iter()
-            .filter_map(|d| plan_device(config, d))
-            .collect(),
-    }
+    Plan { devices: devices.iter().filter_map(|d| plan_device(config, d)).collect() }
 }
 
 /// Plans one device, or `None` when no policy selects it.
@@ -161,12 +155,7 @@ pub fn plan_device(config: &Config, dev: &Device) -> Option<DevicePlan> {
         Ok(steps) => {
             out.actions = steps
                 .into_iter()
-                .map(|step| Action {
-                    device: name.clone(),
-                    key: dev.key(),
-                    policy: index,
-                    step,
-                })
+                .map(|step| Action { device: name.clone(), key: dev.key(), policy: index, step })
                 .collect();
         }
         Err(e) => out.error = Some(e),
@@ -187,23 +176,24 @@ fn vf_count_steps(dev: &Device, want: u32) -> Result<Vec<Step>, DeviceError> {
         }
     }
     let Some(have) = dev.num_vfs else {
-        let why = dev
-            .problems
-            .iter()
-            .find(|p| p.starts_with("sriov_numvfs"))
-            .cloned();
+        let why = dev.problems.iter().find(|p| p.starts_with("sriov_numvfs")).cloned();
         let cause = why.unwrap_or_else(|| "sriov_numvfs could not be read".to_string());
         return Err(DeviceError::new(name, step, cause));
     };
-    Ok(match (have, want) {
+    let steps = match (have, want) {
         (h, w) if h == w => vec![],
         (0, w) => vec![Step::SetNumVfs { from: 0, to: w }],
         (h, 0) => vec![Step::SetNumVfs { from: h, to: 0 }],
-        (h, w) => vec![
-            Step::SetNumVfs { from: h, to: 0 },
-            Step::SetNumVfs { from: 0, to: w },
-        ],
-    })
+        (h, w) => vec![Step::SetNumVfs { from: h, to: 0 }, Step::SetNumVfs { from: 0, to: w }],
+    };
+    // The kernel refuses sriov_numvfs writes on a PCI function without a
+    // driver (ENOENT); during a reset or hotplug that is a passing state.
+    if !steps.is_empty() && dev.bus == "pci" && dev.driver.is_none() {
+        let mut e = DeviceError::new(name, step, "no driver is bound; SR-IOV needs the PF's driver");
+        e.waiting = true;
+        return Err(e);
+    }
+    Ok(steps)
 }
 
 #[cfg(test)]

@@ -28,12 +28,7 @@ fn dev(address: &str, vendor: &str, device: &str, ifname: &str, total: u32, num:
         bond_master: None,
         eswitch_mode: EswitchState::Unknown,
         vfs: (0..num)
-            .map(|i| Vf {
-                index: i,
-                address: format!("vf{i}"),
-                interfaces: vec![],
-                driver: None,
-            })
+            .map(|i| Vf { index: i, address: format!("vf{i}"), interfaces: vec![], driver: None })
             .collect(),
         problems: vec![],
     }
@@ -56,22 +51,13 @@ fn default_config_sends_bond_slaves_to_vf_lag_and_others_to_single_home() {
     assert_eq!(matching::matching_policies(&c, &alone), [0]);
 
     let p = plan(&c, &[slave, alone]);
-    assert_eq!(
-        p.devices.iter().map(|d| d.policy).collect::<Vec<_>>(),
-        [Some(1), Some(0)]
-    );
-    assert_eq!(
-        steps(&p),
-        [("0000:3b:00.0".into(), 0, 4), ("0000:5e:00.0".into(), 0, 4)]
-    );
+    assert_eq!(p.devices.iter().map(|d| d.policy).collect::<Vec<_>>(), [Some(1), Some(0)]);
+    assert_eq!(steps(&p), [("0000:3b:00.0".into(), 0, 4), ("0000:5e:00.0".into(), 0, 4)]);
 }
 
 #[test]
 fn unmatched_devices_are_left_out() {
-    let p = plan(
-        &default_config(),
-        &[dev("0000:01:00.0", "8086", "1521", "eno1", 7, 0)],
-    );
+    let p = plan(&default_config(), &[dev("0000:01:00.0", "8086", "1521", "eno1", 7, 0)]);
     assert!(p.devices.is_empty() && p.is_empty());
 }
 
@@ -80,12 +66,8 @@ fn vf_count_goes_through_zero_and_is_empty_when_configured() {
     let c = config(
         r#"{"version": "1.0", "device_policies": [{"drivers": ["mlx5_core"], "num_vfs": 4}]}"#,
     );
-    let cases = [
-        (0, vec![(0, 4)]),
-        (4, vec![]),
-        (2, vec![(2, 0), (0, 4)]),
-        (6, vec![(6, 0), (0, 4)]),
-    ];
+    let cases =
+        [(0, vec![(0, 4)]), (4, vec![]), (2, vec![(2, 0), (0, 4)]), (6, vec![(6, 0), (0, 4)])];
     for (have, want) in cases {
         let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, have)]);
         let got: Vec<(u32, u32)> = steps(&p).into_iter().map(|(_, f, t)| (f, t)).collect();
@@ -158,8 +140,7 @@ fn unreadable_num_vfs_is_a_device_error_with_the_reason() {
     );
     let mut d = dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 0);
     d.num_vfs = None;
-    d.problems
-        .push("sriov_numvfs: Is a directory (os error 21)".into());
+    d.problems.push("sriov_numvfs: Is a directory (os error 21)".into());
     let e = plan(&c, &[d]).errors().next().unwrap().to_string();
     assert_eq!(
         e,
@@ -173,13 +154,8 @@ fn devices_without_pci_ids_match_by_driver_and_are_named_by_bus() {
         r#"{"version": "1.0", "device_policies": [{"drivers": ["netdevsim"], "num_vfs": 2}]}"#,
     );
     let mut d = dev("netdevsim10", "", "", "eni10np1", 0, 0);
-    (d.bus, d.vendor_id, d.device_id, d.total_vfs, d.driver) = (
-        "netdevsim".into(),
-        None,
-        None,
-        None,
-        Some("netdevsim".into()),
-    );
+    (d.bus, d.vendor_id, d.device_id, d.total_vfs, d.driver) =
+        ("netdevsim".into(), None, None, None, Some("netdevsim".into()));
     let p = plan(&c, &[d]);
     assert_eq!(steps(&p), [("netdevsim/netdevsim10".into(), 0, 2)]);
 }
@@ -203,19 +179,30 @@ fn host_check_reports_no_match_conflicts_limits_and_vf_ids() {
     assert!(text.contains(&"error: device_policies[0].num_vfs: 8 VFs asked, but 0000:01:00.0 supports at most 7 (sriov_totalvfs)".into()), "{text:#?}");
     assert!(text.iter().any(|t| t.starts_with("error: device_policies[2]: 0000:02:00.0 matches both device_policies[1] and device_policies[2]")), "{text:#?}");
     assert!(
-        text.iter()
-            .any(|t| t == "warning: device_policies[3]: matches no device on this host"),
+        text.iter().any(|t| t == "warning: device_policies[3]: matches no device on this host"),
         "{text:#?}"
     );
     assert!(text.iter().any(|t| t.starts_with("warning: device_policies[3].device_id: abcd:0002 is the ID of the VFs that 0000:02:00.0 (abcd:0001)")), "{text:#?}");
-    assert_eq!(
-        diags
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count(),
-        2,
-        "{text:#?}"
-    );
+    assert_eq!(diags.iter().filter(|d| d.severity == Severity::Error).count(), 2, "{text:#?}");
 }
 
 use super::check::check_host;
+
+#[test]
+fn a_pf_without_driver_waits_instead_of_failing() {
+    let c = config(
+        r#"{"version": "1.0", "device_policies": [{"vendor_id": "15b3", "device_id": "1021", "num_vfs": 4}]}"#,
+    );
+    let mut d = dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 0);
+    d.driver = None;
+    let p = plan(&c, &[d.clone()]);
+    let e = p.errors().next().unwrap();
+    assert!(e.waiting);
+    assert_eq!(
+        e.to_string(),
+        "0000:3b:00.0: set sriov_numvfs to 4: no driver is bound; SR-IOV needs the PF's driver"
+    );
+
+    d.num_vfs = Some(4);
+    assert!(plan(&c, &[d]).is_empty(), "nothing to write, so nothing to wait for");
+}

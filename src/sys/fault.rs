@@ -56,11 +56,7 @@ pub struct FaultyHost<H> {
 
 impl<H: Host> FaultyHost<H> {
     pub fn new(inner: H) -> Self {
-        FaultyHost {
-            inner,
-            rules: Mutex::new(Vec::new()),
-            calls: Mutex::new(Vec::new()),
-        }
+        FaultyHost { inner, rules: Mutex::new(Vec::new()), calls: Mutex::new(Vec::new()) }
     }
 
     /// Fails every `op` on the device at `address`.
@@ -74,13 +70,7 @@ impl<H: Host> FaultyHost<H> {
     }
 
     fn rule(self, address: &str, op: Op, nth: Option<usize>, fault: Fault) -> Self {
-        let rule = Rule {
-            address: address.to_string(),
-            op,
-            nth,
-            fault,
-            seen: 0,
-        };
+        let rule = Rule { address: address.to_string(), op, nth, fault, seen: 0 };
         self.rules.lock().unwrap().push(rule);
         self
     }
@@ -92,27 +82,17 @@ impl<H: Host> FaultyHost<H> {
 
     /// Only the writes so far.
     pub fn writes(&self) -> Vec<Call> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.op == Op::WriteNumVfs)
-            .collect()
+        self.calls().into_iter().filter(|c| c.op == Op::WriteNumVfs).collect()
     }
 
     fn intercept(&self, dev: &DeviceKey, op: Op, value: Option<u32>) -> io::Result<()> {
-        self.calls.lock().unwrap().push(Call {
-            address: dev.address.clone(),
-            op,
-            value,
-        });
+        self.calls.lock().unwrap().push(Call { address: dev.address.clone(), op, value });
         let fault = {
             let mut rules = self.rules.lock().unwrap();
-            rules
-                .iter_mut()
-                .filter(|r| r.address == dev.address && r.op == op)
-                .find_map(|r| {
-                    r.seen += 1;
-                    (r.nth.is_none() || r.nth == Some(r.seen)).then_some(r.fault)
-                })
+            rules.iter_mut().filter(|r| r.address == dev.address && r.op == op).find_map(|r| {
+                r.seen += 1;
+                (r.nth.is_none() || r.nth == Some(r.seen)).then_some(r.fault)
+            })
         };
         match fault {
             Some(Fault::Errno(errno)) => Err(io::Error::from_raw_os_error(errno)),

@@ -20,10 +20,7 @@ pub struct DeviceKey {
 
 impl DeviceKey {
     pub fn new(bus: impl Into<String>, address: impl Into<String>) -> Self {
-        DeviceKey {
-            bus: bus.into(),
-            address: address.into(),
-        }
+        DeviceKey { bus: bus.into(), address: address.into() }
     }
 }
 
@@ -67,12 +64,7 @@ impl Sysfs {
 
     /// `ROOT/bus/BUS/devices/ADDRESS/ATTR`
     pub fn attr_path(&self, dev: &DeviceKey, attr: &str) -> PathBuf {
-        self.root
-            .join("bus")
-            .join(&dev.bus)
-            .join("devices")
-            .join(&dev.address)
-            .join(attr)
+        self.root.join("bus").join(&dev.bus).join("devices").join(&dev.address).join(attr)
     }
 }
 
@@ -80,10 +72,7 @@ impl Host for Sysfs {
     fn read_num_vfs(&self, dev: &DeviceKey) -> io::Result<u32> {
         let text = fs::read_to_string(self.attr_path(dev, "sriov_numvfs"))?;
         text.trim().parse().map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("not a number: {text:?}"),
-            )
+            io::Error::new(io::ErrorKind::InvalidData, format!("not a number: {text:?}"))
         })
     }
 

@@ -62,11 +62,11 @@ pub enum DevlinkError {
 impl DevlinkError {
     /// True when the failure means "this kernel or device does not do that", not that
     /// something broke: no devlink family at all, or the kernel's errno is one of
-    /// EOPNOTSUPP/ENOTSUPP (no such callback in the driver), ENODEV (no devlink instance
-    /// by that handle) or EINVAL (older kernels answer that to attributes they do not know).
+    /// EOPNOTSUPP/ENOTSUPP (the driver has no such callback), ENODEV (no devlink instance by
+    /// that handle) or EINVAL (some drivers refuse a mode they do not implement with it).
     ///
-    /// On a set, EINVAL can also mean that the driver refused the value; check `errno()` when
-    /// that difference matters.
+    /// On a set, EINVAL can also mean that the driver refused the value in its current
+    /// state; check [`errno`](Self::errno) and the message when that difference matters.
     pub fn is_not_supported(&self) -> bool {
         match self {
             Self::FamilyMissing => true,
@@ -102,9 +102,7 @@ fn describe(errno: i32, message: Option<&str>) -> String {
 }
 
 fn prefix(device: Option<&str>) -> String {
-    device
-        .map(|device| format!("{device}: "))
-        .unwrap_or_default()
+    device.map(|device| format!("{device}: ")).unwrap_or_default()
 }
 
 /// Names for the errnos devlink requests commonly end in.
@@ -139,16 +137,10 @@ mod tests {
     #[test]
     fn kernel_error_names_device_step_and_errno() {
         let text = kernel(EOPNOTSUPP, None).to_string();
-        assert!(
-            text.starts_with("pci/0000:3b:00.0: eswitch get: EOPNOTSUPP ("),
-            "{text}"
-        );
+        assert!(text.starts_with("pci/0000:3b:00.0: eswitch get: EOPNOTSUPP ("), "{text}");
 
         let text = kernel(16, Some("Can't change mode while VFs are bound")).to_string();
-        assert!(
-            text.ends_with("): Can't change mode while VFs are bound"),
-            "{text}"
-        );
+        assert!(text.ends_with("): Can't change mode while VFs are bound"), "{text}");
     }
 
     #[test]
@@ -158,7 +150,7 @@ mod tests {
         }
         assert!(DevlinkError::FamilyMissing.is_not_supported());
 
-        // EBUSY (mode change refused while VFs exist) and EPERM are real failures.
+        // EBUSY (a mode change refused in the device's state) and EPERM are real failures.
         assert!(!kernel(16, None).is_not_supported());
         assert!(!kernel(1, None).is_not_supported());
         let io = DevlinkError::Io {
@@ -167,9 +159,6 @@ mod tests {
             cause: io::Error::from_raw_os_error(EOPNOTSUPP),
         };
         assert!(!io.is_not_supported());
-        assert_eq!(
-            io.to_string().split(':').next(),
-            Some("open generic netlink socket")
-        );
+        assert_eq!(io.to_string().split(':').next(), Some("open generic netlink socket"));
     }
 }

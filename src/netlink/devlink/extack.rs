@@ -78,10 +78,7 @@ mod tests {
     fn no_tlvs_flag_means_no_message() {
         let payload = [&ECHOED_HEADER[..], TLVS].concat();
         assert_eq!(from_error(NLM_F_CAPPED, &payload), None);
-        assert_eq!(
-            from_error(NLM_F_CAPPED | NLM_F_ACK_TLVS, &ECHOED_HEADER),
-            None
-        );
+        assert_eq!(from_error(NLM_F_CAPPED | NLM_F_ACK_TLVS, &ECHOED_HEADER), None);
     }
 
     #[test]

@@ -35,10 +35,7 @@ impl DevlinkHandle {
         // Without extended acks only the errno survives, and the driver's reason for a
         // refusal is lost. Kernels before 4.12 lack the options, which costs only the text.
         let socket = connection.socket_mut().socket_ref();
-        if let Err(e) = socket
-            .set_ext_ack(true)
-            .and_then(|()| socket.set_cap_ack(true))
-        {
+        if let Err(e) = socket.set_ext_ack(true).and_then(|()| socket.set_cap_ack(true)) {
             debug!(error = %e, "netlink extended acks unavailable; errors will lack the reason");
         }
 
@@ -48,16 +45,12 @@ impl DevlinkHandle {
         tokio::spawn(connection);
 
         let handle = Self { genl };
-        handle
-            .genl
-            .resolve_family::<DevlinkMessage>()
-            .await
-            .map_err(|e| match e {
-                GenetlinkError::NetlinkError(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    DevlinkError::FamilyMissing
-                }
-                other => io_error(None, "resolve the devlink family", other),
-            })?;
+        handle.genl.resolve_family::<DevlinkMessage>().await.map_err(|e| match e {
+            GenetlinkError::NetlinkError(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                DevlinkError::FamilyMissing
+            }
+            other => io_error(None, "resolve the devlink family", other),
+        })?;
         Ok(handle)
     }
 
@@ -132,24 +125,18 @@ fn kernel_error(
     code: i32,
     message: Option<String>,
 ) -> DevlinkError {
-    DevlinkError::Kernel {
-        device: device.to_owned(),
-        step,
-        errno: code.saturating_abs(),
-        message,
-    }
+    DevlinkError::Kernel { device: device.to_owned(), step, errno: code.saturating_abs(), message }
 }
 
 fn io_error(device: Option<&str>, step: &'static str, error: GenetlinkError) -> DevlinkError {
     let cause = match error {
         GenetlinkError::NetlinkError(e) => e,
-        other => std::io::Error::other(other),
+        // genetlink's own message hides the reason (e.g. "the netlink connection is
+        // closed") in its source, so the chain is spelled out.
+        GenetlinkError::ProtocolError(e) => std::io::Error::other(e.to_string()),
+        other => std::io::Error::other(other.to_string()),
     };
-    DevlinkError::Io {
-        device: device.map(str::to_owned),
-        step,
-        cause,
-    }
+    DevlinkError::Io { device: device.map(str::to_owned), step, cause }
 }
 
 #[cfg(test)]

@@ -78,10 +78,8 @@ pub struct DevlinkMessage {
 impl DevlinkMessage {
     /// A message for `cmd` that starts with the device's `bus/dev` handle.
     pub(super) fn for_device(cmd: DevlinkCmd, bus: &str, dev: &str) -> Self {
-        let attributes = vec![
-            DevlinkAttr::BusName(bus.to_owned()),
-            DevlinkAttr::DevName(dev.to_owned()),
-        ];
+        let attributes =
+            vec![DevlinkAttr::BusName(bus.to_owned()), DevlinkAttr::DevName(dev.to_owned())];
         Self { cmd, attributes }
     }
 
@@ -131,10 +129,7 @@ impl ParseableParametrized<[u8], GenlHeader> for DevlinkMessage {
             let nla = nla.context("malformed attribute header in a devlink message")?;
             attributes.push(DevlinkAttr::parse(&nla)?);
         }
-        Ok(Self {
-            cmd: header.cmd.into(),
-            attributes,
-        })
+        Ok(Self { cmd: header.cmd.into(), attributes })
     }
 }
 
@@ -159,5 +154,27 @@ pub(super) mod wire {
     pub(in super::super) fn parse(bytes: &[u8]) -> DevlinkMessage {
         let header = GenlHeader::parse(bytes).expect("genl header");
         DevlinkMessage::parse_with_param(&bytes[4..], header).expect("devlink attributes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_keep_their_numbers() {
+        for cmd in [1u8, 3, 5, 7, 29, 30, 42] {
+            assert_eq!(u8::from(DevlinkCmd::from(cmd)), cmd);
+        }
+        assert_eq!(DevlinkCmd::from(42), DevlinkCmd::Other(42));
+        assert_eq!(DevlinkCmd::from(29), DevlinkCmd::EswitchGet);
+    }
+
+    #[test]
+    fn truncated_attribute_is_an_error() {
+        // Built by hand: BUS_NAME claims 8 bytes but the buffer ends after 6.
+        let header = GenlHeader { cmd: 3, version: 1 };
+        let error = DevlinkMessage::parse_with_param(&[8, 0, 1, 0, b'p', b'c'], header);
+        assert!(error.unwrap_err().to_string().contains("malformed attribute header"));
     }
 }

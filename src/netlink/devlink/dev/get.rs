@@ -21,10 +21,7 @@ pub struct DevGetRequest {
 
 impl DevGetRequest {
     pub(in crate::netlink::devlink) fn new(handle: DevlinkHandle) -> Self {
-        Self {
-            handle,
-            device: None,
-        }
+        Self { handle, device: None }
     }
 
     /// Asks for one device instead of dumping all of them.
@@ -48,11 +45,7 @@ impl DevGetRequest {
             .iter()
             .map(parse_device)
             .collect::<Result<_, _>>()
-            .map_err(|cause| DevlinkError::Decode {
-                device: target.clone(),
-                step,
-                cause,
-            })
+            .map_err(|cause| DevlinkError::Decode { device: target.clone(), step, cause })
     }
 }
 
@@ -60,10 +53,7 @@ impl DevGetRequest {
 fn get_message(device: Option<&(String, String)>) -> DevlinkMessage {
     match device {
         Some((bus, dev)) => DevlinkMessage::for_device(DevlinkCmd::Get, bus, dev),
-        None => DevlinkMessage {
-            cmd: DevlinkCmd::Get,
-            attributes: Vec::new(),
-        },
+        None => DevlinkMessage { cmd: DevlinkCmd::Get, attributes: Vec::new() },
     }
 }
 
@@ -71,10 +61,7 @@ fn parse_device(reply: &DevlinkMessage) -> Result<DevlinkDevice, DecodeError> {
     let (bus, dev) = reply.handle().ok_or_else(|| {
         DecodeError::from("device reply without DEVLINK_ATTR_BUS_NAME and DEVLINK_ATTR_DEV_NAME")
     })?;
-    Ok(DevlinkDevice {
-        bus_name: bus.to_owned(),
-        dev_name: dev.to_owned(),
-    })
+    Ok(DevlinkDevice { bus_name: bus.to_owned(), dev_name: dev.to_owned() })
 }
 
 #[cfg(test)]
@@ -85,9 +72,9 @@ mod tests {
     use crate::netlink::devlink::attr::DevlinkAttr;
     use crate::netlink::devlink::message::wire;
 
-    // Fixtures built by hand from include/uapi/linux/devlink.h (DEVLINK_CMD_GET = 1,
-    // DEVLINK_CMD_NEW = 3, DEVLINK_ATTR_BUS_NAME = 1, DEVLINK_ATTR_DEV_NAME = 2);
-    // replace with captures from netdevsim in the rig.
+    // Every fixture in this module was built by hand from include/uapi/linux/devlink.h
+    // (DEVLINK_CMD_GET = 1, DEVLINK_CMD_NEW = 3, DEVLINK_ATTR_BUS_NAME = 1,
+    // DEVLINK_ATTR_DEV_NAME = 2); replace with captures from netdevsim in the rig.
 
     /// `devlink dev show`: the dump request carries no attributes.
     const DUMP_REQUEST: &[u8] = &[1, 1, 0, 0];

@@ -30,19 +30,12 @@ impl EswitchGetRequest {
         let step = "eswitch get";
 
         let message = DevlinkMessage::for_device(DevlinkCmd::EswitchGet, &self.bus, &self.dev);
-        let replies = self
-            .handle
-            .send(message, NLM_F_REQUEST, &device, step)
-            .await?;
+        let replies = self.handle.send(message, NLM_F_REQUEST, &device, step).await?;
         let decoded = match replies.first() {
             Some(reply) => parse_info(reply),
             None => Err(DecodeError::from("the kernel sent no reply")),
         };
-        decoded.map_err(|cause| DevlinkError::Decode {
-            device,
-            step,
-            cause,
-        })
+        decoded.map_err(|cause| DevlinkError::Decode { device, step, cause })
     }
 }
 
@@ -65,11 +58,7 @@ fn parse_info(reply: &DevlinkMessage) -> Result<EswitchInfo, DecodeError> {
     let mode = EswitchMode::from_kernel(raw).ok_or_else(|| {
         DecodeError::from(format!("unknown DEVLINK_ATTR_ESWITCH_MODE value {raw}"))
     })?;
-    Ok(EswitchInfo {
-        mode,
-        inline_mode,
-        encap_mode,
-    })
+    Ok(EswitchInfo { mode, inline_mode, encap_mode })
 }
 
 #[cfg(test)]
@@ -79,9 +68,9 @@ mod tests {
     use super::*;
     use crate::netlink::devlink::message::wire;
 
-    // Fixtures built by hand from include/uapi/linux/devlink.h (DEVLINK_CMD_ESWITCH_GET = 29,
-    // DEVLINK_ATTR_ESWITCH_MODE = 25, _INLINE_MODE = 26, _ENCAP_MODE = 62);
-    // replace with captures from netdevsim in the rig.
+    // Every fixture in this module was built by hand from include/uapi/linux/devlink.h
+    // (DEVLINK_CMD_ESWITCH_GET = 29, DEVLINK_ATTR_ESWITCH_MODE = 25, _INLINE_MODE = 26,
+    // _ENCAP_MODE = 62); replace with captures from netdevsim in the rig.
 
     /// `devlink dev eswitch show pci/0000:3b:00.0`.
     const REQUEST: &[u8] = &[
@@ -120,11 +109,8 @@ mod tests {
         );
 
         let info = parse_info(&reply).unwrap();
-        let expected = EswitchInfo {
-            mode: EswitchMode::Switchdev,
-            inline_mode: Some(1),
-            encap_mode: Some(1),
-        };
+        let expected =
+            EswitchInfo { mode: EswitchMode::Switchdev, inline_mode: Some(1), encap_mode: Some(1) };
         assert_eq!(info, expected);
         assert_eq!(wire::emit(reply), REPLY, "round trip");
     }
@@ -142,9 +128,6 @@ mod tests {
         let mut reply = wire::parse(&REPLY[..40]);
         reply.attributes[2] = DevlinkAttr::EswitchMode(7);
         let error = parse_info(&reply).unwrap_err().to_string();
-        assert!(
-            error.contains("DEVLINK_ATTR_ESWITCH_MODE value 7"),
-            "{error}"
-        );
+        assert!(error.contains("DEVLINK_ATTR_ESWITCH_MODE value 7"), "{error}");
     }
 }

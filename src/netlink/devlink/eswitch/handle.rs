@@ -1,3 +1,5 @@
+//! The entry point for one device's eswitch requests.
+
 use super::{EswitchGetRequest, EswitchSetRequest};
 use crate::netlink::devlink::DevlinkHandle;
 

@@ -10,10 +10,11 @@ use crate::netlink::devlink::{DevlinkError, DevlinkHandle};
 /// Changes a device's eswitch settings:
 /// `devlink dev eswitch set pci/0000:3b:00.0 mode switchdev [inline-mode ..] [encap-mode ..]`.
 ///
-/// Only what a setter chose is sent; the kernel leaves the rest alone. The driver may refuse
-/// a mode change while VFs exist (mlx5 answers EBUSY). It does not read first: callers
-/// compare with [`EswitchGetRequest`](super::EswitchGetRequest) so that an apply on a
-/// configured host sends nothing.
+/// Only what a setter chose is sent; the kernel leaves the rest alone. Drivers refuse a mode
+/// change in some states, commonly while VFs are bound to their drivers; the driver's reason
+/// then arrives in [`DevlinkError::Kernel`]'s `message`. This request does not read first:
+/// callers compare with [`EswitchGetRequest`](super::EswitchGetRequest) so that an apply on
+/// a configured host sends nothing.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until execute() is awaited"]
 pub struct EswitchSetRequest {
@@ -27,14 +28,7 @@ pub struct EswitchSetRequest {
 
 impl EswitchSetRequest {
     pub(super) fn new(handle: DevlinkHandle, bus: String, dev: String) -> Self {
-        Self {
-            handle,
-            bus,
-            dev,
-            mode: None,
-            inline_mode: None,
-            encap_mode: None,
-        }
+        Self { handle, bus, dev, mode: None, inline_mode: None, encap_mode: None }
     }
 
     /// `mode legacy|switchdev`.
@@ -62,16 +56,9 @@ impl EswitchSetRequest {
         // Without NLM_F_ACK a successful set sends nothing back, and a refusal could not be
         // told apart from a reply still on its way.
         let flags = NLM_F_REQUEST | NLM_F_ACK;
-        let message = set_message(
-            &self.bus,
-            &self.dev,
-            self.mode,
-            self.inline_mode,
-            self.encap_mode,
-        );
-        self.handle
-            .send(message, flags, &device, "eswitch set")
-            .await?;
+        let message =
+            set_message(&self.bus, &self.dev, self.mode, self.inline_mode, self.encap_mode);
+        self.handle.send(message, flags, &device, "eswitch set").await?;
         Ok(())
     }
 }
@@ -99,9 +86,9 @@ mod tests {
     use super::*;
     use crate::netlink::devlink::message::wire;
 
-    // Fixtures built by hand from include/uapi/linux/devlink.h (DEVLINK_CMD_ESWITCH_SET = 30,
-    // DEVLINK_ATTR_ESWITCH_MODE = 25, _INLINE_MODE = 26, _ENCAP_MODE = 62);
-    // replace with captures from netdevsim in the rig.
+    // Every fixture in this module was built by hand from include/uapi/linux/devlink.h
+    // (DEVLINK_CMD_ESWITCH_SET = 30, DEVLINK_ATTR_ESWITCH_MODE = 25, _INLINE_MODE = 26,
+    // _ENCAP_MODE = 62); replace with captures from netdevsim in the rig.
 
     /// `devlink dev eswitch set pci/0000:3b:00.0 mode switchdev`.
     const SET_SWITCHDEV: &[u8] = &[
@@ -119,13 +106,7 @@ mod tests {
 
     #[test]
     fn emit_set_switchdev() {
-        let message = set_message(
-            "pci",
-            "0000:3b:00.0",
-            Some(EswitchMode::Switchdev),
-            None,
-            None,
-        );
+        let message = set_message("pci", "0000:3b:00.0", Some(EswitchMode::Switchdev), None, None);
         assert_eq!(wire::emit(message), SET_SWITCHDEV);
     }
 

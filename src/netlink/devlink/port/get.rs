@@ -18,10 +18,7 @@ pub struct PortGetRequest {
 
 impl PortGetRequest {
     pub(in crate::netlink::devlink) fn new(handle: DevlinkHandle) -> Self {
-        Self {
-            handle,
-            device: None,
-        }
+        Self { handle, device: None }
     }
 
     /// Only the ports of one device.
@@ -62,10 +59,7 @@ impl PortGetRequest {
 fn dump_message(device: Option<&(String, String)>) -> DevlinkMessage {
     match device {
         Some((bus, dev)) => DevlinkMessage::for_device(DevlinkCmd::PortGet, bus, dev),
-        None => DevlinkMessage {
-            cmd: DevlinkCmd::PortGet,
-            attributes: Vec::new(),
-        },
+        None => DevlinkMessage { cmd: DevlinkCmd::PortGet, attributes: Vec::new() },
     }
 }
 
@@ -119,9 +113,9 @@ mod tests {
     use super::*;
     use crate::netlink::devlink::message::wire;
 
-    // Fixtures built by hand from include/uapi/linux/devlink.h (DEVLINK_CMD_PORT_GET = 5,
-    // DEVLINK_CMD_PORT_NEW = 7, DEVLINK_ATTR_PORT_* and enum devlink_port_flavour);
-    // replace with captures from netdevsim in the rig.
+    // Every fixture in this module was built by hand from include/uapi/linux/devlink.h
+    // (DEVLINK_CMD_PORT_GET = 5, DEVLINK_CMD_PORT_NEW = 7, DEVLINK_ATTR_PORT_* and
+    // enum devlink_port_flavour); replace with captures from netdevsim in the rig.
 
     /// `devlink port show`.
     const DUMP_ALL: &[u8] = &[5, 1, 0, 0];
@@ -216,10 +210,7 @@ mod tests {
         // Cut before PORT_FLAVOUR: genl header, handle, index and netdev name.
         let reply = wire::parse(&UPLINK_PORT[..56]);
         let error = parse_port(&reply).unwrap_err().to_string();
-        assert!(
-            error.contains("pci/0000:3b:00.0: no DEVLINK_ATTR_PORT_FLAVOUR"),
-            "{error}"
-        );
+        assert!(error.contains("pci/0000:3b:00.0: no DEVLINK_ATTR_PORT_FLAVOUR"), "{error}");
     }
 
     #[test]

@@ -1,0 +1,224 @@
+//! One reconcile: discover, plan the PFs in scope, apply, and remember what
+//! happened to each, including when a failed device is due for a retry.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tracing::{debug, info, warn};
+
+use super::state::{self, Desired, DeviceRecord, Observed, Outcome, PolicyRef};
+use super::watch::Known;
+use crate::apply::{self, ApplyOptions};
+use crate::config::Config;
+use crate::discover::{self, Device, DiscoverError};
+use crate::plan::{self, Plan};
+use crate::sys::{DeviceKey, Host};
+
+/// Retry delays for a failing device: doubling from `base` up to `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff { base: Duration::from_secs(2), max: Duration::from_secs(300) }
+    }
+}
+
+impl Backoff {
+    /// The wait after the `failures`-th failure in a row (1-based).
+    pub fn delay(&self, failures: u32) -> Duration {
+        let factor = 1u32.checked_shl(failures.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// Which PFs a reconcile looks at.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Every PF on the host (start, reload).
+    All,
+    /// Only these (events, retries).
+    Only(Vec<DeviceKey>),
+}
+
+/// The daemon's memory of each matched device.
+struct Tracked {
+    record: DeviceRecord,
+    failures: u32,
+    retry_at: Option<Instant>,
+}
+
+pub struct Reconciler {
+    pub sysfs_root: PathBuf,
+    pub pci_ids: PathBuf,
+    pub host: Arc<dyn Host>,
+    pub opts: ApplyOptions,
+    pub backoff: Backoff,
+    known: Known,
+    tracked: BTreeMap<DeviceKey, Tracked>,
+}
+
+impl Reconciler {
+    pub fn new(sysfs_root: PathBuf, host: Arc<dyn Host>, opts: ApplyOptions) -> Self {
+        Reconciler {
+            sysfs_root,
+            pci_ids: PathBuf::from(crate::ids::PCI_IDS_PATH),
+            host,
+            opts,
+            backoff: Backoff::default(),
+            known: Known::default(),
+            tracked: BTreeMap::new(),
+        }
+    }
+
+    pub fn known(&self) -> &Known {
+        &self.known
+    }
+
+    /// Discovers the host, then configures the PFs in `scope` that a policy selects.
+    pub async fn reconcile(&mut self, config: &Config, scope: Scope) -> Result<(), DiscoverError> {
+        let devices = self.discover()?;
+        let in_scope = |k: &DeviceKey| match &scope {
+            Scope::All => true,
+            Scope::Only(keys) => keys.contains(k),
+        };
+
+        // PFs we configured that are gone (hot-unplug, driver reset in progress).
+        let gone: Vec<DeviceKey> = self
+            .tracked
+            .keys()
+            .filter(|k| in_scope(k) && !devices.iter().any(|d| d.key() == **k))
+            .cloned()
+            .collect();
+        for key in gone {
+            info!(device = %key, "{key}: device is gone; forgetting it until it comes back");
+            self.tracked.remove(&key);
+        }
+
+        let mut plan = Plan::default();
+        for dev in devices.iter().filter(|d| in_scope(&d.key())) {
+            match plan::plan_device(config, dev) {
+                Some(dp) => plan.devices.push(dp),
+                None => {
+                    if self.tracked.remove(&dev.key()).is_some() {
+                        info!(device = %dev.key(), "{}: no policy selects it any more; leaving it as it is", dev.key());
+                    } else {
+                        debug!(device = %dev.key(), "no policy selects this device");
+                    }
+                }
+            }
+        }
+        if plan.devices.is_empty() {
+            return Ok(());
+        }
+
+        let report = apply::apply(&plan, self.host.clone(), self.opts.clone()).await;
+        // After changes, look again: the records show what is really there,
+        // and the new VFs must be known so their events map to this PF.
+        let devices = if report.changes() > 0 { self.discover()? } else { devices };
+
+        let now = Instant::now();
+        for (dp, outcome) in plan.devices.iter().zip(&report.devices) {
+            let dev = devices.iter().find(|d| d.key() == dp.key);
+            let policy = dp.policy.map(|i| PolicyRef { index: i, description: config.device_policies[i].description.clone() });
+            let desired = Desired { num_vfs: dp.policy.map(|i| config.device_policies[i].num_vfs) };
+            let (result, error) = match &outcome.error {
+                None => (Outcome::Configured, None),
+                Some(e) if e.waiting => (Outcome::Waiting, Some(e.to_string())),
+                Some(e) => (Outcome::Failed, Some(e.to_string())),
+            };
+            let record = DeviceRecord {
+                device: dp.device.clone(),
+                bus: dp.key.bus.clone(),
+                policy,
+                desired,
+                observed: dev.map(observed).unwrap_or_default(),
+                result,
+                error,
+                changes: outcome.changes,
+                updated: state::now_rfc3339(),
+            };
+            let prev_failures = self.tracked.get(&dp.key).map_or(0, |t| t.failures);
+            let (failures, retry_at) = match result {
+                Outcome::Failed => {
+                    let n = prev_failures + 1;
+                    let delay = self.backoff.delay(n);
+                    warn!(device = %dp.device, failures = n, "{}: retrying in {}s", dp.device, delay.as_secs_f32());
+                    (n, Some(now + delay))
+                }
+                Outcome::Waiting | Outcome::Configured => (0, None),
+            };
+            if result == Outcome::Configured && prev_failures > 0 {
+                info!(device = %dp.device, "{}: configured after {prev_failures} failed attempts", dp.device);
+            }
+            self.tracked.insert(dp.key.clone(), Tracked { record, failures, retry_at });
+        }
+        Ok(())
+    }
+
+    fn discover(&mut self) -> Result<Vec<Device>, DiscoverError> {
+        let devices = discover::discover(&self.sysfs_root, &self.pci_ids)?;
+        self.known = Known::from_devices(&devices);
+        Ok(devices)
+    }
+
+    /// When the next failed device is due for a retry.
+    pub fn next_retry(&self) -> Option<Instant> {
+        self.tracked.values().filter_map(|t| t.retry_at).min()
+    }
+
+    /// Failed devices whose retry time has come; their timers are cleared.
+    pub fn take_due_retries(&mut self, now: Instant) -> Vec<DeviceKey> {
+        let mut due = Vec::new();
+        for (k, t) in self.tracked.iter_mut() {
+            if t.retry_at.is_some_and(|at| at <= now) {
+                t.retry_at = None;
+                due.push(k.clone());
+            }
+        }
+        due
+    }
+
+    /// Consecutive failures of a device (0 when it is fine or unknown).
+    pub fn failures(&self, key: &DeviceKey) -> u32 {
+        self.tracked.get(key).map_or(0, |t| t.failures)
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = &DeviceRecord> {
+        self.tracked.values().map(|t| &t.record)
+    }
+
+    /// The one-line summary for STATUS=, e.g.
+    /// `3 devices configured, 1 failed (0000:3b:00.1: ...)`.
+    pub fn summary(&self) -> String {
+        let count = |o: Outcome| self.records().filter(|r| r.result == o).count();
+        let (ok, failed, waiting) = (count(Outcome::Configured), count(Outcome::Failed), count(Outcome::Waiting));
+        let mut s = format!("{ok} devices configured, {failed} failed");
+        if waiting > 0 {
+            s.push_str(&format!(", {waiting} waiting for a driver"));
+        }
+        let errors: Vec<&str> = self.records().filter(|r| r.result == Outcome::Failed).filter_map(|r| r.error.as_deref()).collect();
+        if !errors.is_empty() {
+            s.push_str(&format!(" ({})", errors.join("; ")));
+        }
+        s
+    }
+}
+
+fn observed(d: &Device) -> Observed {
+    Observed {
+        num_vfs: d.num_vfs,
+        total_vfs: d.total_vfs,
+        driver: d.driver.clone(),
+        interfaces: d.interfaces.clone(),
+        vfs: d.vfs.iter().map(|v| v.address.clone()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,169 @@
+//! udev events -> "this PF needs a look": the mapping and the coalescing.
+//!
+//! The monitor listens to the `pci` and `net` subsystems. Each event is mapped
+//! to the PF it concerns (the PF itself, a VF through `physfn`, an interface
+//! through the device it belongs to) or dropped cheaply. Bursts are then
+//! coalesced per PF, so that 64 VFs appearing cause one reconcile.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+
+use crate::discover::Device;
+use crate::sys::DeviceKey;
+
+/// The fields of a udev event that mapping needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UEvent {
+    /// add, remove, change, bind, unbind, move
+    pub action: String,
+    /// pci or net
+    pub subsystem: String,
+    /// Path under /sys, e.g. `/devices/pci0000:00/0000:00:02.0/0000:01:00.0/net/enp1s0`.
+    pub devpath: String,
+}
+
+/// What the last discovery saw, so that removals (whose sysfs directories are
+/// already gone) can still be traced to their PF.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pfs: HashMap<String, DeviceKey>,
+    vfs: HashMap<String, DeviceKey>,
+}
+
+impl Known {
+    pub fn from_devices(devices: &[Device]) -> Self {
+        let mut known = Known::default();
+        for d in devices {
+            known.pfs.insert(d.address.clone(), d.key());
+            for vf in &d.vfs {
+                known.vfs.insert(vf.address.clone(), d.key());
+            }
+        }
+        known
+    }
+
+    fn owner(&self, name: &str) -> Option<DeviceKey> {
+        self.pfs.get(name).or_else(|| self.vfs.get(name)).cloned()
+    }
+}
+
+/// Maps an event to the PF it concerns, reading sysfs under `root` where the
+/// device still exists. `None` means the event is not ours.
+pub fn map_event(ev: &UEvent, root: &Path, known: &Known) -> Option<DeviceKey> {
+    let path = root.join(ev.devpath.trim_start_matches('/'));
+    // A net interface's device is two levels up: DEVICE/net/IFNAME.
+    let dev_dir = match ev.subsystem.as_str() {
+        "pci" => path,
+        "net" => path.parent()?.parent()?.to_path_buf(),
+        _ => return None,
+    };
+    let name = dev_dir.file_name()?.to_str()?.to_string();
+
+    if let Some(key) = known.owner(&name) {
+        return Some(key);
+    }
+    if let Ok(target) = fs::read_link(dev_dir.join("physfn")) {
+        let pf = target.file_name()?.to_str()?.to_string();
+        return Some(known.owner(&pf).unwrap_or_else(|| DeviceKey::new("pci", pf)));
+    }
+    let bus = fs::read_link(dev_dir.join("subsystem")).ok()?.file_name()?.to_str()?.to_string();
+    let marker = if bus == "pci" { "sriov_totalvfs" } else { "sriov_numvfs" };
+    dev_dir.join(marker).exists().then(|| DeviceKey::new(bus, name))
+}
+
+/// Per-PF settle windows: a PF is due once no event touched it for `settle`,
+/// or `max_delay` after its first event, whichever comes first, so a steady
+/// stream of events cannot postpone it forever.
+#[derive(Debug)]
+pub struct Coalescer {
+    settle: Duration,
+    max_delay: Duration,
+    pending: HashMap<DeviceKey, (Instant, Instant)>,
+}
+
+impl Coalescer {
+    pub fn new(settle: Duration, max_delay: Duration) -> Self {
+        Coalescer { settle, max_delay, pending: HashMap::new() }
+    }
+
+    /// Records an event for `key` at `now`.
+    pub fn note(&mut self, key: DeviceKey, now: Instant) {
+        let (first, deadline) = self.pending.entry(key).or_insert((now, now));
+        *deadline = (now + self.settle).min(*first + self.max_delay);
+    }
+
+    /// When the next PF falls due.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.pending.values().map(|(_, d)| *d).min()
+    }
+
+    /// Removes and returns the PFs due at `now`, in a stable order.
+    pub fn take_due(&mut self, now: Instant) -> Vec<DeviceKey> {
+        let mut due: Vec<DeviceKey> = self.pending.iter().filter(|(_, (_, d))| *d <= now).map(|(k, _)| k.clone()).collect();
+        due.sort();
+        for k in &due {
+            self.pending.remove(k);
+        }
+        due
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
+/// The udev monitor socket, registered with tokio.
+pub struct Monitor {
+    socket: AsyncFd<SocketFd>,
+}
+
+struct SocketFd(udev::MonitorSocket);
+
+impl AsRawFd for SocketFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+impl Monitor {
+    /// Subscribes to pci and net events. Call before the first discovery, so
+    /// that nothing between discovery and subscription is lost.
+    pub fn open() -> io::Result<Monitor> {
+        let socket = udev::MonitorBuilder::new()?.match_subsystem("pci")?.match_subsystem("net")?.listen()?;
+        // SAFETY: the fd belongs to the udev monitor that SocketFd owns; it
+        // stays open, and as_raw_fd returns the same fd, until the AsyncFd
+        // (and with it the monitor) is dropped.
+        let socket = unsafe { AsyncFd::register_with_interest(SocketFd(socket), Interest::READABLE) }
+            .map_err(io::Error::from)?;
+        Ok(Monitor { socket })
+    }
+
+    /// Waits for the socket to be readable, then drains every queued event.
+    pub async fn next_batch(&mut self) -> io::Result<Vec<UEvent>> {
+        loop {
+            let mut guard = self.socket.readable_mut().await?;
+            let batch: Vec<UEvent> = guard.get_inner().0.iter().map(|e| to_uevent(&e)).collect();
+            guard.clear_ready();
+            if !batch.is_empty() {
+                return Ok(batch);
+            }
+        }
+    }
+}
+
+fn to_uevent(e: &udev::Event) -> UEvent {
+    let text = |s: Option<&std::ffi::OsStr>| s.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    UEvent { action: text(e.action()), subsystem: text(e.subsystem()), devpath: text(Some(e.devpath())) }
+}
+
+/// The sysfs path of an event, for logs.
+pub fn event_path(root: &Path, ev: &UEvent) -> PathBuf {
+    root.join(ev.devpath.trim_start_matches('/'))
+}
