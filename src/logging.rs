@@ -21,7 +21,8 @@ pub fn init(level: &str, forced: bool) {
         if let Ok(journald) = tracing_journald::layer() {
             // No field prefix, so that `journalctl DEVICE=0000:3b:00.0` and
             // `ACTION=set_num_vfs` work as documented.
-            let journald = journald.with_field_prefix(None).with_syslog_identifier("sriov-manager".into());
+            let journald =
+                journald.with_field_prefix(None).with_syslog_identifier("sriov-manager".into());
             tracing_subscriber::registry().with(filter).with(journald).init();
             return;
         }
@@ -30,8 +31,5 @@ pub fn init(level: &str, forced: bool) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::stderr().is_terminal());
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt_layer)
-        .init();
+    tracing_subscriber::registry().with(filter).with(fmt_layer).init();
 }

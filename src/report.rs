@@ -129,7 +129,8 @@ pub fn apply_json(report: &ApplyReport) -> String {
 
 /// `--status`: the daemon's view of each device.
 pub fn status_text(st: &State) -> String {
-    let mut out = format!("{}\nupdated {} by pid {}, config {}\n", st.status, st.updated, st.pid, st.config);
+    let mut out =
+        format!("{}\nupdated {} by pid {}, config {}\n", st.status, st.updated, st.pid, st.config);
     for d in &st.devices {
         let policy = d.policy.as_ref().map_or("-".to_string(), |p| match &p.description {
             Some(desc) => format!("device_policies[{}] ({desc})", p.index),

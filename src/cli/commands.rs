@@ -11,8 +11,8 @@ use super::{Args, Exit};
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::apply::{self, ApplyOptions};
-use crate::daemon::{self, state::State};
 use crate::config::{self, ConfigError, Loaded};
+use crate::daemon::{self, state::State};
 use crate::discover::{self, Device};
 use crate::ids::PCI_IDS_PATH;
 use crate::plan::{self, check::check_host};
@@ -231,7 +231,10 @@ pub(super) fn status(args: &Args) -> Exit {
             Exit::Ok
         }
         Err(e) => {
-            eprintln!("{}: cannot read the daemon's state (is it running?): {e}", args.state_file.display());
+            eprintln!(
+                "{}: cannot read the daemon's state (is it running?): {e}",
+                args.state_file.display()
+            );
             Exit::Failure
         }
     }

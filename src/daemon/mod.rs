@@ -50,7 +50,11 @@ pub enum DaemonError {
 
 /// Runs until `shutdown` resolves. The config was loaded and validated by the
 /// caller, which maps a bad one to exit 78 before anything is touched.
-pub async fn run(opts: Options, loaded: Loaded, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+pub async fn run(
+    opts: Options,
+    loaded: Loaded,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
     let mut config = loaded.config;
     info!(
         config = %opts.config_path.display(),
@@ -78,7 +82,8 @@ pub async fn run(opts: Options, loaded: Loaded, shutdown: impl Future<Output = (
     let mut stopping = false;
 
     let started = Instant::now();
-    drive(rec.reconcile(&config, Scope::All), &mut watchdog, &mut shutdown, &mut stopping, &stop).await?;
+    drive(rec.reconcile(&config, Scope::All), &mut watchdog, &mut shutdown, &mut stopping, &stop)
+        .await?;
     let summary = publish(&rec, &opts, &config);
     notify::ready(&summary);
     info!(elapsed_ms = started.elapsed().as_millis() as u64, "ready: {summary}");

@@ -125,7 +125,10 @@ impl Reconciler {
         let now = Instant::now();
         for (dp, outcome) in plan.devices.iter().zip(&report.devices) {
             let dev = devices.iter().find(|d| d.key() == dp.key);
-            let policy = dp.policy.map(|i| PolicyRef { index: i, description: config.device_policies[i].description.clone() });
+            let policy = dp.policy.map(|i| PolicyRef {
+                index: i,
+                description: config.device_policies[i].description.clone(),
+            });
             let desired = Desired { num_vfs: dp.policy.map(|i| config.device_policies[i].num_vfs) };
             let (result, error) = match &outcome.error {
                 None => (Outcome::Configured, None),
@@ -197,12 +200,17 @@ impl Reconciler {
     /// `3 devices configured, 1 failed (0000:3b:00.1: ...)`.
     pub fn summary(&self) -> String {
         let count = |o: Outcome| self.records().filter(|r| r.result == o).count();
-        let (ok, failed, waiting) = (count(Outcome::Configured), count(Outcome::Failed), count(Outcome::Waiting));
+        let (ok, failed, waiting) =
+            (count(Outcome::Configured), count(Outcome::Failed), count(Outcome::Waiting));
         let mut s = format!("{ok} devices configured, {failed} failed");
         if waiting > 0 {
             s.push_str(&format!(", {waiting} waiting for a driver"));
         }
-        let errors: Vec<&str> = self.records().filter(|r| r.result == Outcome::Failed).filter_map(|r| r.error.as_deref()).collect();
+        let errors: Vec<&str> = self
+            .records()
+            .filter(|r| r.result == Outcome::Failed)
+            .filter_map(|r| r.error.as_deref())
+            .collect();
         if !errors.is_empty() {
             s.push_str(&format!(" ({})", errors.join("; ")));
         }
@@ -221,4 +229,14 @@ fn observed(d: &Device) -> Observed {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let b = Backoff { base: Duration::from_secs(2), max: Duration::from_secs(60) };
+        let secs: Vec<u64> = (1..=7).map(|n| b.delay(n).as_secs()).collect();
+        assert_eq!(secs, [2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(b.delay(200), Duration::from_secs(60), "no overflow on long outages");
+    }
+}

@@ -106,7 +106,8 @@ impl Coalescer {
 
     /// Removes and returns the PFs due at `now`, in a stable order.
     pub fn take_due(&mut self, now: Instant) -> Vec<DeviceKey> {
-        let mut due: Vec<DeviceKey> = self.pending.iter().filter(|(_, (_, d))| *d <= now).map(|(k, _)| k.clone()).collect();
+        let mut due: Vec<DeviceKey> =
+            self.pending.iter().filter(|(_, (_, d))| *d <= now).map(|(k, _)| k.clone()).collect();
         due.sort();
         for k in &due {
             self.pending.remove(k);
@@ -136,12 +137,16 @@ impl Monitor {
     /// Subscribes to pci and net events. Call before the first discovery, so
     /// that nothing between discovery and subscription is lost.
     pub fn open() -> io::Result<Monitor> {
-        let socket = udev::MonitorBuilder::new()?.match_subsystem("pci")?.match_subsystem("net")?.listen()?;
+        let socket = udev::MonitorBuilder::new()?
+            .match_subsystem("pci")?
+            .match_subsystem("net")?
+            .listen()?;
         // SAFETY: the fd belongs to the udev monitor that SocketFd owns; it
         // stays open, and as_raw_fd returns the same fd, until the AsyncFd
         // (and with it the monitor) is dropped.
-        let socket = unsafe { AsyncFd::register_with_interest(SocketFd(socket), Interest::READABLE) }
-            .map_err(io::Error::from)?;
+        let socket =
+            unsafe { AsyncFd::register_with_interest(SocketFd(socket), Interest::READABLE) }
+                .map_err(io::Error::from)?;
         Ok(Monitor { socket })
     }
 
@@ -159,11 +164,53 @@ impl Monitor {
 }
 
 fn to_uevent(e: &udev::Event) -> UEvent {
-    let text = |s: Option<&std::ffi::OsStr>| s.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    UEvent { action: text(e.action()), subsystem: text(e.subsystem()), devpath: text(Some(e.devpath())) }
+    let text = |s: Option<&std::ffi::OsStr>| {
+        s.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    };
+    UEvent {
+        action: text(e.action()),
+        subsystem: text(e.subsystem()),
+        devpath: text(Some(e.devpath())),
+    }
 }
 
 /// The sysfs path of an event, for logs.
 pub fn event_path(root: &Path, ev: &UEvent) -> PathBuf {
     root.join(ev.devpath.trim_start_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(a: &str) -> DeviceKey {
+        DeviceKey::new("pci", a)
+    }
+
+    #[test]
+    fn a_burst_becomes_one_due_pf_after_the_settle_window() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut c = Coalescer::new(ms(20), ms(1000));
+        for i in 0..300 {
+            c.note(key("a"), t0 + ms(i / 10));
+        }
+        c.note(key("b"), t0);
+        assert_eq!(c.next_deadline(), Some(t0 + ms(20)));
+        assert_eq!(c.take_due(t0 + ms(20)), [key("b")]);
+        assert!(c.take_due(t0 + ms(48)).is_empty(), "a is still settling");
+        assert_eq!(c.take_due(t0 + ms(49)), [key("a")]);
+        assert!(c.is_empty() && c.next_deadline().is_none());
+    }
+
+    #[test]
+    fn a_steady_stream_cannot_postpone_a_pf_past_max_delay() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut c = Coalescer::new(ms(20), ms(100));
+        for i in 0..50 {
+            c.note(key("a"), t0 + ms(i * 10));
+        }
+        assert_eq!(c.next_deadline(), Some(t0 + ms(100)));
+    }
 }

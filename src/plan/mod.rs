@@ -80,7 +80,13 @@ impl DeviceError {
         step: impl Into<String>,
         cause: impl Into<String>,
     ) -> Self {
-        DeviceError { device: device.into(), step: step.into(), cause: cause.into(), errno: None, waiting: false }
+        DeviceError {
+            device: device.into(),
+            step: step.into(),
+            cause: cause.into(),
+            errno: None,
+            waiting: false,
+        }
     }
 }
 
@@ -189,7 +195,8 @@ fn vf_count_steps(dev: &Device, want: u32) -> Result<Vec<Step>, DeviceError> {
     // The kernel refuses sriov_numvfs writes on a PCI function without a
     // driver (ENOENT); during a reset or hotplug that is a passing state.
     if !steps.is_empty() && dev.bus == "pci" && dev.driver.is_none() {
-        let mut e = DeviceError::new(name, step, "no driver is bound; SR-IOV needs the PF's driver");
+        let mut e =
+            DeviceError::new(name, step, "no driver is bound; SR-IOV needs the PF's driver");
         e.waiting = true;
         return Err(e);
     }

@@ -26,13 +26,9 @@ pub struct Pci<'a> {
 impl FakeSysfs {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        for d in [
-            "bus/pci/devices",
-            "bus/pci/drivers",
-            "devices",
-            "devices/virtual/net",
-            "class/net",
-        ] {
+        for d in
+            ["bus/pci/devices", "bus/pci/drivers", "devices", "devices/virtual/net", "class/net"]
+        {
             fs::create_dir_all(dir.path().join(d)).unwrap();
         }
         FakeSysfs { dir }
@@ -44,9 +40,7 @@ impl FakeSysfs {
 
     /// Where a PCI function's directory lives: `devices/pci0000:BB/ADDR`.
     pub fn dev_dir(&self, addr: &str) -> PathBuf {
-        self.root()
-            .join(format!("devices/pci0000:{}", &addr[5..7]))
-            .join(addr)
+        self.root().join(format!("devices/pci0000:{}", &addr[5..7])).join(addr)
     }
 
     /// Adds a PCI function and returns its directory.
@@ -61,13 +55,10 @@ impl FakeSysfs {
             self.root().join("bus/pci/devices").join(p.addr),
         )
         .unwrap();
+        symlink("../../../bus/pci", dir.join("subsystem")).unwrap();
         if let Some(drv) = p.driver {
             fs::create_dir_all(self.root().join("bus/pci/drivers").join(drv)).unwrap();
-            symlink(
-                format!("../../../bus/pci/drivers/{drv}"),
-                dir.join("driver"),
-            )
-            .unwrap();
+            symlink(format!("../../../bus/pci/drivers/{drv}"), dir.join("driver")).unwrap();
         }
         if let Some(ifname) = p.ifname {
             self.net(&dir, ifname);
@@ -94,11 +85,7 @@ impl FakeSysfs {
     pub fn enslave(&self, addr: &str, ifname: &str, master: &str) {
         let net = self.dev_dir(addr).join("net").join(ifname);
         fs::create_dir_all(self.root().join("devices/virtual/net").join(master)).unwrap();
-        symlink(
-            format!("../../../../../virtual/net/{master}"),
-            net.join("master"),
-        )
-        .unwrap();
+        symlink(format!("../../../../../virtual/net/{master}"), net.join("master")).unwrap();
     }
 
     /// Adds VF `index` of PF `pf` at `addr`, with its links both ways.
@@ -106,11 +93,7 @@ impl FakeSysfs {
         let dir = self.pci(vf);
         let addr = dir.file_name().unwrap().to_string_lossy().into_owned();
         symlink(format!("../{pf}"), dir.join("physfn")).unwrap();
-        symlink(
-            format!("../{addr}"),
-            self.dev_dir(pf).join(format!("virtfn{index}")),
-        )
-        .unwrap();
+        symlink(format!("../{addr}"), self.dev_dir(pf).join(format!("virtfn{index}"))).unwrap();
     }
 
     /// Adds a netdevsim bus device with `sriov_numvfs`, like the kernel's.
@@ -127,14 +110,28 @@ impl FakeSysfs {
         )
         .unwrap();
         symlink("../../bus/netdevsim/drivers/netdevsim", dir.join("driver")).unwrap();
+        symlink("../../bus/netdevsim", dir.join("subsystem")).unwrap();
         self.net(&dir, ifname);
     }
 
+    /// Removes a PCI function, as a hot-unplug does.
+    pub fn unplug(&self, addr: &str) {
+        fs::remove_dir_all(self.dev_dir(addr)).unwrap();
+        fs::remove_file(self.root().join("bus/pci/devices").join(addr)).unwrap();
+    }
+
+    /// Unbinds a PCI function's driver.
+    pub fn unbind(&self, addr: &str) {
+        fs::remove_file(self.dev_dir(addr).join("driver")).unwrap();
+    }
+
+    /// `/devices/...` path of a PCI function, as udev events carry it.
+    pub fn devpath(&self, addr: &str) -> String {
+        format!("/devices/pci0000:{}/{addr}", &addr[5..7])
+    }
+
     pub fn read(&self, addr: &str, attr: &str) -> String {
-        fs::read_to_string(self.dev_dir(addr).join(attr))
-            .unwrap()
-            .trim()
-            .to_string()
+        fs::read_to_string(self.dev_dir(addr).join(attr)).unwrap().trim().to_string()
     }
 }
 
