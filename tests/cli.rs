@@ -32,14 +32,8 @@ fn discover_lists_every_pf_with_its_vfs_and_skips_plain_nics() {
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
-    assert!(
-        !out.contains("0000:02:00.0"),
-        "a NIC without SR-IOV is not a PF:\n{out}"
-    );
-    assert!(
-        !out.contains("0000:3b:00.2 ("),
-        "VFs are not listed as PFs:\n{out}"
-    );
+    assert!(!out.contains("0000:02:00.0"), "a NIC without SR-IOV is not a PF:\n{out}");
+    assert!(!out.contains("0000:3b:00.2 ("), "VFs are not listed as PFs:\n{out}");
 }
 
 #[test]
@@ -78,22 +72,12 @@ fn discover_json_has_the_documented_keys() {
     let vf = &cx["vfs"][1];
     assert_eq!(
         (&vf["address"], &vf["driver"], &vf["interfaces"][0]),
-        (
-            &"0000:3b:00.3".into(),
-            &"mlx5_core".into(),
-            &"ens60f0v1".into()
-        )
+        (&"0000:3b:00.3".into(), &"mlx5_core".into(), &"ens60f0v1".into())
     );
 
-    let broken = devices
-        .iter()
-        .find(|d| d["address"] == "0000:5e:00.0")
-        .unwrap();
+    let broken = devices.iter().find(|d| d["address"] == "0000:5e:00.0").unwrap();
     assert_eq!(broken["num_vfs"], Value::Null);
-    assert!(broken["problems"][0]
-        .as_str()
-        .unwrap()
-        .starts_with("sriov_numvfs: "));
+    assert!(broken["problems"][0].as_str().unwrap().starts_with("sriov_numvfs: "));
 }
 
 #[test]
@@ -131,10 +115,7 @@ fn netdevsim_devices_are_discovered_and_matched_by_driver() {
     assert_eq!(v["devices"][0]["total_vfs"], Value::Null);
 
     let o = run(&["--dry-run", "--config", &cfg, "--sysfs-root", &root(&s)]);
-    assert_eq!(
-        stdout(&o),
-        "netdevsim/netdevsim10: set sriov_numvfs 0 -> 2 (device_policies[0])\n"
-    );
+    assert_eq!(stdout(&o), "netdevsim/netdevsim10: set sriov_numvfs 0 -> 2 (device_policies[0])\n");
 }
 
 #[test]
@@ -142,11 +123,7 @@ fn dry_run_shows_the_plan_and_the_failing_device_and_changes_nothing() {
     let s = mixed_host();
     let cfg = config_file(&s, DEFAULT);
     let o = run(&["--dry-run", "--config", &cfg, "--sysfs-root", &root(&s)]);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "a device that cannot be configured fails the dry run"
-    );
+    assert_eq!(o.status.code(), Some(1), "a device that cannot be configured fails the dry run");
     assert_eq!(
         stdout(&o),
         "0000:3b:00.1: set sriov_numvfs 0 -> 4 (device_policies[1])\n\
@@ -155,24 +132,12 @@ fn dry_run_shows_the_plan_and_the_failing_device_and_changes_nothing() {
     );
     assert_eq!(s.read("0000:3b:00.1", "sriov_numvfs"), "0");
 
-    let o = run(&[
-        "--dry-run",
-        "--json",
-        "--config",
-        &cfg,
-        "--sysfs-root",
-        &root(&s),
-    ]);
+    let o = run(&["--dry-run", "--json", "--config", &cfg, "--sysfs-root", &root(&s)]);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let a = &v["actions"][0];
     assert_eq!(
         (&a["device"], &a["action"], &a["from"], &a["to"]),
-        (
-            &"0000:3b:00.1".into(),
-            &"set_num_vfs".into(),
-            &0.into(),
-            &4.into()
-        )
+        (&"0000:3b:00.1".into(), &"set_num_vfs".into(), &0.into(), &4.into())
     );
     assert_eq!(v["errors"][0]["device"], "0000:5e:00.0");
 }
@@ -206,18 +171,11 @@ fn once_configures_the_others_when_one_device_fails_then_is_idempotent() {
         out.contains("failed: 0000:5e:00.0: set sriov_numvfs to 4: sriov_numvfs: Is a directory"),
         "{out}"
     );
-    assert!(
-        out.contains("3 devices configured, 1 failed, 2 changes made"),
-        "{out}"
-    );
+    assert!(out.contains("3 devices configured, 1 failed, 2 changes made"), "{out}");
     assert_eq!(s.read("0000:3b:00.1", "sriov_numvfs"), "4");
     assert_eq!(s.read("0000:b5:00.0", "sriov_numvfs"), "1");
     assert_eq!(s.read("0000:3b:00.0", "sriov_numvfs"), "4");
-    assert_eq!(
-        s.read("0000:01:00.0", "sriov_numvfs"),
-        "0",
-        "no policy matches the I350"
-    );
+    assert_eq!(s.read("0000:01:00.0", "sriov_numvfs"), "0", "no policy matches the I350");
     let log = stderr(&o);
     assert!(
         log.contains("0000:3b:00.1: set sriov_numvfs 0 -> 4"),
@@ -227,10 +185,8 @@ fn once_configures_the_others_when_one_device_fails_then_is_idempotent() {
     // Without the broken device the host is now configured: nothing to do, no writes.
     fs::remove_dir(s.dev_dir("0000:5e:00.0").join("sriov_numvfs")).unwrap();
     write(&s.dev_dir("0000:5e:00.0"), "sriov_numvfs", "4");
-    let before = fs::metadata(s.dev_dir("0000:3b:00.1").join("sriov_numvfs"))
-        .unwrap()
-        .modified()
-        .unwrap();
+    let before =
+        fs::metadata(s.dev_dir("0000:3b:00.1").join("sriov_numvfs")).unwrap().modified().unwrap();
     let o = run(&["--once", "--config", &cfg, "--sysfs-root", &root(&s)]);
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(
@@ -238,16 +194,11 @@ fn once_configures_the_others_when_one_device_fails_then_is_idempotent() {
         "{}",
         stdout(&o)
     );
-    let after = fs::metadata(s.dev_dir("0000:3b:00.1").join("sriov_numvfs"))
-        .unwrap()
-        .modified()
-        .unwrap();
+    let after =
+        fs::metadata(s.dev_dir("0000:3b:00.1").join("sriov_numvfs")).unwrap().modified().unwrap();
     assert_eq!(before, after);
     let o = run(&["--dry-run", "--config", &cfg, "--sysfs-root", &root(&s)]);
-    assert_eq!(
-        stdout(&o),
-        "Every matched device is already configured; nothing to do.\n"
-    );
+    assert_eq!(stdout(&o), "Every matched device is already configured; nothing to do.\n");
 }
 
 #[test]
@@ -256,27 +207,12 @@ fn validate_accepts_the_default_and_warns_about_unmatched_policies() {
     let cfg = config_file(&s, DEFAULT);
     let o = run(&["--validate", "--config", &cfg, "--sysfs-root", &root(&s)]);
     assert!(o.status.success(), "{}", stdout(&o));
-    assert!(
-        stdout(&o).ends_with("valid (0 errors, 0 warnings)\n"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).ends_with("valid (0 errors, 0 warnings)\n"), "{}", stdout(&o));
 
     let empty = FakeSysfs::new();
-    let o = run(&[
-        "--validate",
-        "--config",
-        &cfg,
-        "--sysfs-root",
-        &root(&empty),
-    ]);
+    let o = run(&["--validate", "--config", &cfg, "--sysfs-root", &root(&empty)]);
     assert!(o.status.success());
-    assert_eq!(
-        stdout(&o).matches("matches no device on this host").count(),
-        3,
-        "{}",
-        stdout(&o)
-    );
+    assert_eq!(stdout(&o).matches("matches no device on this host").count(), 3, "{}", stdout(&o));
 }
 
 #[test]
@@ -302,14 +238,7 @@ fn validate_reports_host_errors_with_exit_78() {
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
-    let o = run(&[
-        "--validate",
-        "--json",
-        "--config",
-        &cfg,
-        "--sysfs-root",
-        &root(&s),
-    ]);
+    let o = run(&["--validate", "--json", "--config", &cfg, "--sysfs-root", &root(&s)]);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["valid"], false);
     assert_eq!(v["errors"][0]["path"], "device_policies[0].num_vfs");
@@ -326,28 +255,15 @@ fn an_invalid_config_exits_78_and_touches_nothing() {
         let o = run(&[mode, "--config", &cfg, "--sysfs-root", &root(&s)]);
         assert_eq!(o.status.code(), Some(78), "{mode}");
         let all = stdout(&o) + &stderr(&o);
-        assert!(
-            all.contains("device_policies[0].mdoe: unknown field"),
-            "{mode}: {all}"
-        );
-        assert!(
-            all.contains("log_level: \"chatty\" is not one of"),
-            "{mode}: {all}"
-        );
+        assert!(all.contains("device_policies[0].mdoe: unknown field"), "{mode}: {all}");
+        assert!(all.contains("log_level: \"chatty\" is not one of"), "{mode}: {all}");
     }
     assert_eq!(s.read("0000:3b:00.1", "sriov_numvfs"), "0");
 
-    let cfg = config_file(
-        &s,
-        "{\n  \"version\": \"1.0\",\n  \"device_policies\": [\n}",
-    );
+    let cfg = config_file(&s, "{\n  \"version\": \"1.0\",\n  \"device_policies\": [\n}");
     let o = run(&["--validate", "--config", &cfg]);
     assert_eq!(o.status.code(), Some(78));
-    assert!(
-        stderr(&o).contains("config.json:4:1: invalid JSON"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("config.json:4:1: invalid JSON"), "{}", stderr(&o));
 
     let o = run(&["--once", "--config", "/nonexistent/config.json"]);
     assert_eq!(o.status.code(), Some(78));
@@ -362,10 +278,7 @@ fn create_config_writes_the_default_once() {
     let o = run(&["--create-config", "--config", &p]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(fs::read_to_string(&path).unwrap(), DEFAULT);
-    assert_eq!(
-        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o644
-    );
+    assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
 
     fs::write(&path, "mine").unwrap();
     let o = run(&["--create-config", "--config", &p]);
@@ -386,11 +299,7 @@ fn usage_errors_exit_2_and_runtime_failures_exit_1() {
     assert_eq!(run(&["--json", "--create-config"]).status.code(), Some(2));
     let o = run(&["--discover", "--sysfs-root", "/nonexistent"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("/nonexistent/bus: not a sysfs tree"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("/nonexistent/bus: not a sysfs tree"), "{}", stderr(&o));
     let o = run(&["--version"]);
     assert!(stdout(&o).starts_with("sriov-manager "));
 }
@@ -417,24 +326,15 @@ fn discovery_and_dry_run_work_without_root() {
             .args([mode, "--config", &cfg, "--sysfs-root", &root(&s)])
             .output()
             .unwrap();
-        assert!(
-            !stdout(&o).is_empty() && o.status.code() != Some(78),
-            "{mode}: {}",
-            stderr(&o)
-        );
-        assert!(
-            stdout(&o).contains("0000:3b:00.1"),
-            "{mode}: {}",
-            stdout(&o)
-        );
+        assert!(!stdout(&o).is_empty() && o.status.code() != Some(78), "{mode}: {}", stderr(&o));
+        assert!(stdout(&o).contains("0000:3b:00.1"), "{mode}: {}", stdout(&o));
     }
 }
 
 fn nix_is_root() -> bool {
     fs::read_to_string("/proc/self/status")
         .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+            s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
         })
         .unwrap_or(false)
 }
