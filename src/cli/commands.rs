@@ -164,13 +164,20 @@ fn config_failure(e: &ConfigError) -> Exit {
 }
 
 fn discover_host(args: &Args) -> Option<Vec<Device>> {
-    match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
-        Ok(devices) => Some(devices),
+    let mut devices = match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
+        Ok(devices) => devices,
         Err(e) => {
             eprintln!("sriov-manager: discovery failed: {e}");
-            None
+            return None;
+        }
+    };
+    // devlink describes the live host, not a captured tree under --sysfs-root.
+    if args.sysfs_root == Path::new("/sys") {
+        if let Some(rt) = runtime() {
+            rt.block_on(discover::eswitch::fill(&mut devices));
         }
     }
+    Some(devices)
 }
 
 fn init_logging(args: &Args, loaded: Option<&Loaded>) {

@@ -3,6 +3,7 @@
 //! One pass over sysfs, no subprocesses, no root needed. The eswitch mode comes
 //! from devlink when the kernel offers it, and stays `unknown` otherwise.
 
+pub mod eswitch;
 mod sysfs;
 
 use std::fmt;
