@@ -139,6 +139,7 @@ async fn set_num_vfs(
         let cause = format!("device has {have} VFs now; the count must go through 0");
         return Err(DeviceError::new(&action.device, step, cause));
     }
+    debug!(device = %action.device, "{}: writing sriov_numvfs = {to}", action.device);
     blocking(host, &key, opts, move |h, k| h.write_num_vfs(k, to))
         .await
         .map_err(|e| e.at(&action.device, step))?;

@@ -115,7 +115,13 @@ pub async fn run(
             }
             _ = sleep_until(deadline) => {
                 let now = Instant::now();
-                let mut keys = coalescer.take_due(now);
+                let mut keys = Vec::new();
+                for (key, burst) in coalescer.take_due(now) {
+                    // The latency figure the rig's benchmark reads: first event to reconcile.
+                    let ms = now.duration_since(burst.first).as_secs_f64() * 1e3;
+                    debug!(device = %key, events = burst.events, "{key}: reconciling {} events, first {ms:.1} ms ago", burst.events);
+                    keys.push(key);
+                }
                 keys.extend(rec.take_due_retries(now));
                 keys.sort();
                 keys.dedup();

@@ -85,7 +85,15 @@ pub fn map_event(ev: &UEvent, root: &Path, known: &Known) -> Option<DeviceKey> {
 pub struct Coalescer {
     settle: Duration,
     max_delay: Duration,
-    pending: HashMap<DeviceKey, (Instant, Instant)>,
+    pending: HashMap<DeviceKey, Burst>,
+}
+
+/// The events one PF received since its last reconcile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Burst {
+    pub first: Instant,
+    pub deadline: Instant,
+    pub events: usize,
 }
 
 impl Coalescer {
@@ -95,21 +103,26 @@ impl Coalescer {
 
     /// Records an event for `key` at `now`.
     pub fn note(&mut self, key: DeviceKey, now: Instant) {
-        let (first, deadline) = self.pending.entry(key).or_insert((now, now));
-        *deadline = (now + self.settle).min(*first + self.max_delay);
+        let b = self.pending.entry(key).or_insert(Burst { first: now, deadline: now, events: 0 });
+        b.events += 1;
+        b.deadline = (now + self.settle).min(b.first + self.max_delay);
     }
 
     /// When the next PF falls due.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.pending.values().map(|(_, d)| *d).min()
+        self.pending.values().map(|b| b.deadline).min()
     }
 
     /// Removes and returns the PFs due at `now`, in a stable order.
-    pub fn take_due(&mut self, now: Instant) -> Vec<DeviceKey> {
-        let mut due: Vec<DeviceKey> =
-            self.pending.iter().filter(|(_, (_, d))| *d <= now).map(|(k, _)| k.clone()).collect();
-        due.sort();
-        for k in &due {
+    pub fn take_due(&mut self, now: Instant) -> Vec<(DeviceKey, Burst)> {
+        let mut due: Vec<(DeviceKey, Burst)> = self
+            .pending
+            .iter()
+            .filter(|(_, b)| b.deadline <= now)
+            .map(|(k, b)| (k.clone(), *b))
+            .collect();
+        due.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, _) in &due {
             self.pending.remove(k);
         }
         due
@@ -197,9 +210,12 @@ mod tests {
         }
         c.note(key("b"), t0);
         assert_eq!(c.next_deadline(), Some(t0 + ms(20)));
-        assert_eq!(c.take_due(t0 + ms(20)), [key("b")]);
+        let keys =
+            |due: Vec<(DeviceKey, Burst)>| due.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(keys(c.take_due(t0 + ms(20))), [key("b")]);
         assert!(c.take_due(t0 + ms(48)).is_empty(), "a is still settling");
-        assert_eq!(c.take_due(t0 + ms(49)), [key("a")]);
+        let due = c.take_due(t0 + ms(49));
+        assert_eq!(due[0].1, Burst { first: t0, deadline: t0 + ms(49), events: 300 });
         assert!(c.is_empty() && c.next_deadline().is_none());
     }
 
