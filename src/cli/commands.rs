@@ -99,13 +99,10 @@ pub(super) fn validate(args: &Args) -> Exit {
 }
 
 pub(super) fn dry_run(args: &Args) -> Exit {
-    let Some(loaded) = load_config(args) else {
-        return Exit::Config;
+    let plan = match load_and_plan(args) {
+        Ok(plan) => plan,
+        Err(exit) => return exit,
     };
-    let Some(devices) = discover_host(args) else {
-        return Exit::Failure;
-    };
-    let plan = plan::plan(&loaded.config, &devices);
     print(if args.json { report::plan_json(&plan) } else { report::plan_text(&plan) });
     if plan.errors().next().is_some() {
         Exit::Failure
@@ -115,13 +112,10 @@ pub(super) fn dry_run(args: &Args) -> Exit {
 }
 
 pub(super) fn once(args: &Args) -> Exit {
-    let Some(loaded) = load_config(args) else {
-        return Exit::Config;
+    let plan = match load_and_plan(args) {
+        Ok(plan) => plan,
+        Err(exit) => return exit,
     };
-    let Some(devices) = discover_host(args) else {
-        return Exit::Failure;
-    };
-    let plan = plan::plan(&loaded.config, &devices);
 
     let Some(rt) = runtime() else { return Exit::Failure };
     let host = Arc::new(Sysfs::new(&args.sysfs_root));
@@ -134,6 +128,14 @@ pub(super) fn once(args: &Args) -> Exit {
     } else {
         Exit::Ok
     }
+}
+
+/// The config, the host, and the plan between them; the exit status when
+/// one of them cannot be had.
+fn load_and_plan(args: &Args) -> Result<plan::Plan, Exit> {
+    let loaded = load_config(args).ok_or(Exit::Config)?;
+    let devices = discover_host(args).ok_or(Exit::Failure)?;
+    Ok(plan::plan(&loaded.config, &devices))
 }
 
 /// Loads the config and sets up logging from it; prints every error otherwise.
