@@ -206,3 +206,56 @@ fn a_pf_without_driver_waits_instead_of_failing() {
     d.num_vfs = Some(4);
     assert!(plan(&c, &[d]).is_empty(), "nothing to write, so nothing to wait for");
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Whatever the host shows, the planned writes never ask the kernel for
+        /// N -> M with both non-zero, end at the wanted count, and are empty
+        /// exactly when nothing needs to change.
+        #[test]
+        fn vf_count_plans_are_safe_and_complete(have in 0u32..64, want in 0u32..64, total in 0u32..64) {
+            let c = config(&format!(
+                r#"{{"version": "1.0", "device_policies": [{{"drivers": ["mlx5_core"], "num_vfs": {want}}}]}}"#
+            ));
+            let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", total, have)]);
+            if want > total {
+                prop_assert_eq!(p.errors().count(), 1);
+                prop_assert_eq!(p.actions().count(), 0);
+                return Ok(());
+            }
+            let mut now = have;
+            for (_, from, to) in steps(&p) {
+                prop_assert_eq!(from, now);
+                prop_assert!(from == 0 || to == 0, "{} -> {} would be EBUSY", from, to);
+                now = to;
+            }
+            prop_assert_eq!(now, want);
+            prop_assert_eq!(p.is_empty(), have == want);
+        }
+    }
+
+    proptest! {
+        /// Any JSON text is either a config or a list of errors; never a panic.
+        #[test]
+        fn the_loader_never_panics(text in "\\PC{0,200}") {
+            let _ = crate::config::parse(&text, Path::new("fuzz.json"));
+        }
+
+        #[test]
+        fn the_loader_never_panics_on_config_shaped_json(
+            v in prop_oneof![Just("1.0".to_string()), "[0-9a-z.]{0,4}"],
+            n in proptest::num::i64::ANY,
+            ids in "[0-9a-fA-FxZ]{0,6}",
+        ) {
+            let text = format!(
+                r#"{{"version": "{v}", "device_policies": [{{"vendor_id": "{ids}", "device_id": "{ids}", "num_vfs": {n}}}],
+                   "bond_configs": [{{"bond_name": "{ids}", "slave_interfaces": ["{ids}"], "mode": "802.3ad", "mii_monitor": {n}}}]}}"#
+            );
+            let _ = crate::config::parse(&text, Path::new("fuzz.json"));
+        }
+    }
+}
