@@ -1,0 +1,1 @@
+"""Host side of the sriov-manager VM rig (Python standard library only)."""
