@@ -8,7 +8,8 @@ pub mod watch;
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -53,9 +54,9 @@ pub enum DaemonError {
 pub async fn run(
     opts: Options,
     loaded: Loaded,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = ()> + 'static,
 ) -> Result<(), DaemonError> {
-    let mut config = loaded.config;
+    let config = loaded.config;
     info!(
         config = %opts.config_path.display(),
         "sriov-manager {} starting: {} policies, {} bonds",
@@ -67,68 +68,40 @@ pub async fn run(
     // Subscribe first: an event between discovery and subscription would be lost.
     let mut monitor = Monitor::open().map_err(DaemonError::Monitor)?;
     let mut hup = signal(SignalKind::hangup()).map_err(DaemonError::Signals)?;
-    let mut watchdog = notify::watchdog_period().map(|p| {
+    let watchdog = notify::watchdog_period().map(|p| {
         let mut i = time::interval(p);
         i.set_missed_tick_behavior(MissedTickBehavior::Delay);
         i
     });
-    tokio::pin!(shutdown);
 
     let host = Arc::new(Sysfs::new(&opts.sysfs_root));
     let apply_opts = ApplyOptions::new(opts.step_timeout);
-    let stop = apply_opts.stop.clone();
-    let mut rec = Reconciler::new(opts.sysfs_root.clone(), host, apply_opts);
-    let mut coalescer = Coalescer::new(opts.settle, opts.max_delay);
-    let mut stopping = false;
+    let mut d = Daemon {
+        stop: apply_opts.stop.clone(),
+        rec: Reconciler::new(opts.sysfs_root.clone(), host, apply_opts),
+        coalescer: Coalescer::new(opts.settle, opts.max_delay),
+        opts,
+        config,
+        watchdog,
+        shutdown: Box::pin(shutdown),
+        stopping: false,
+    };
 
     let started = Instant::now();
-    drive(rec.reconcile(&config, Scope::All), &mut watchdog, &mut shutdown, &mut stopping, &stop)
-        .await?;
-    let summary = publish(&rec, &opts, &config);
+    d.reconcile(Scope::All).await?;
+    let summary = d.publish();
     notify::ready(&summary);
     info!(elapsed_ms = started.elapsed().as_millis() as u64, "ready: {summary}");
 
-    while !stopping {
-        let deadline = [coalescer.next_deadline(), rec.next_retry()].into_iter().flatten().min();
+    while !d.stopping {
+        let deadline =
+            [d.coalescer.next_deadline(), d.rec.next_retry()].into_iter().flatten().min();
         tokio::select! {
-            _ = &mut shutdown => stopping = true,
-            _ = hup.recv() => {
-                if let Some(new) = reload(&opts) {
-                    config = new;
-                    drive(rec.reconcile(&config, Scope::All), &mut watchdog, &mut shutdown, &mut stopping, &stop)
-                        .await?;
-                }
-                notify::ready(&publish(&rec, &opts, &config));
-            }
-            _ = tick(&mut watchdog) => notify::watchdog(),
-            batch = monitor.next_batch() => {
-                let now = Instant::now();
-                for ev in batch.map_err(DaemonError::Events)? {
-                    match watch::map_event(&ev, &opts.sysfs_root, rec.known()) {
-                        Some(key) => {
-                            debug!(device = %key, "udev {} {} {}", ev.action, ev.subsystem, ev.devpath);
-                            coalescer.note(key, now);
-                        }
-                        None => debug!("udev {} {} {}: not an SR-IOV PF; ignored", ev.action, ev.subsystem, ev.devpath),
-                    }
-                }
-            }
-            _ = sleep_until(deadline) => {
-                let now = Instant::now();
-                let mut keys = Vec::new();
-                for (key, burst) in coalescer.take_due(now) {
-                    // The latency figure the rig's benchmark reads: first event to reconcile.
-                    let ms = now.duration_since(burst.first).as_secs_f64() * 1e3;
-                    debug!(device = %key, events = burst.events, "{key}: reconciling {} events, first {ms:.1} ms ago", burst.events);
-                    keys.push(key);
-                }
-                keys.extend(rec.take_due_retries(now));
-                keys.sort();
-                keys.dedup();
-                drive(rec.reconcile(&config, Scope::Only(keys)), &mut watchdog, &mut shutdown, &mut stopping, &stop)
-                    .await?;
-                notify::status(&publish(&rec, &opts, &config));
-            }
+            _ = d.shutdown.as_mut() => d.stopping = true,
+            _ = hup.recv() => d.reload().await?,
+            _ = tick(&mut d.watchdog) => notify::watchdog(),
+            batch = monitor.next_batch() => d.note_events(batch.map_err(DaemonError::Events)?),
+            _ = sleep_until(deadline) => d.reconcile_due().await?,
         }
     }
 
@@ -137,14 +110,104 @@ pub async fn run(
     Ok(())
 }
 
+/// The event loop's state.
+struct Daemon {
+    opts: Options,
+    config: Config,
+    rec: Reconciler,
+    coalescer: Coalescer,
+    watchdog: Option<Interval>,
+    shutdown: Pin<Box<dyn Future<Output = ()>>>,
+    stopping: bool,
+    /// Shared with apply: set on shutdown so that no further step starts.
+    stop: Arc<AtomicBool>,
+}
+
+impl Daemon {
+    /// Reconciles `scope`, feeding the watchdog and noticing shutdown meanwhile.
+    async fn reconcile(&mut self, scope: Scope) -> Result<(), DaemonError> {
+        let fut = self.rec.reconcile(&self.config, scope);
+        let changed =
+            drive(fut, &mut self.watchdog, &mut self.shutdown, &mut self.stopping, &self.stop)
+                .await?;
+        // What these PFs hear next is mostly the echo of our own writes.
+        let now = Instant::now();
+        for key in changed {
+            self.coalescer.changed(key, now);
+        }
+        Ok(())
+    }
+
+    fn note_events(&mut self, batch: Vec<watch::UEvent>) {
+        let now = Instant::now();
+        for ev in batch {
+            let (action, subsystem, path) = (&ev.action, &ev.subsystem, &ev.devpath);
+            match watch::map_event(&ev, &self.opts.sysfs_root, self.rec.known()) {
+                Some(key) => {
+                    debug!(device = %key, "udev {action} {subsystem} {path}");
+                    self.coalescer.note(key, now);
+                }
+                None => debug!("udev {action} {subsystem} {path}: not an SR-IOV PF; ignored"),
+            }
+        }
+    }
+
+    /// Reconciles the PFs whose settle window closed or whose retry is due.
+    async fn reconcile_due(&mut self) -> Result<(), DaemonError> {
+        let now = Instant::now();
+        let mut keys = Vec::new();
+        for (key, burst) in self.coalescer.take_due(now) {
+            // The rig reads this line for the event-to-write latency.
+            let ms = now.duration_since(burst.first).as_secs_f64() * 1e3;
+            let n = burst.events;
+            debug!(device = %key, events = n, "{key}: reconciling {n} events, first {ms:.1} ms ago");
+            keys.push(key);
+        }
+        keys.extend(self.rec.take_due_retries(now));
+        keys.sort();
+        keys.dedup();
+        self.reconcile(Scope::Only(keys)).await?;
+        notify::status(&self.publish());
+        Ok(())
+    }
+
+    /// SIGHUP: a valid new config replaces the running one and every device
+    /// is reconciled against it; an invalid one is logged and ignored.
+    async fn reload(&mut self) -> Result<(), DaemonError> {
+        if let Some(new) = reload_config(&self.opts) {
+            self.config = new;
+            self.reconcile(Scope::All).await?;
+        }
+        notify::ready(&self.publish());
+        Ok(())
+    }
+
+    /// Writes the state file and returns the STATUS line.
+    fn publish(&self) -> String {
+        let summary = self.rec.summary();
+        let st = state::State {
+            pid: std::process::id(),
+            updated: state::now_rfc3339(),
+            config: self.opts.config_path.display().to_string(),
+            status: summary.clone(),
+            devices: self.rec.records().cloned().collect(),
+        };
+        if let Err(e) = st.write(&self.opts.state_path) {
+            warn!("{}: cannot write the state file: {e}", self.opts.state_path.display());
+        }
+        debug!("state written: {summary}");
+        summary
+    }
+}
+
 /// Awaits a reconcile while still feeding the watchdog and noticing a
 /// shutdown request, which lets the step in flight finish and starts no other.
 async fn drive<T>(
     fut: impl Future<Output = T>,
     watchdog: &mut Option<Interval>,
-    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    shutdown: &mut Pin<Box<dyn Future<Output = ()>>>,
     stopping: &mut bool,
-    stop: &std::sync::atomic::AtomicBool,
+    stop: &AtomicBool,
 ) -> T {
     tokio::pin!(fut);
     loop {
@@ -161,7 +224,7 @@ async fn drive<T>(
 }
 
 /// SIGHUP: the new config, or `None` to keep the running one.
-fn reload(opts: &Options) -> Option<Config> {
+fn reload_config(opts: &Options) -> Option<Config> {
     notify::reloading();
     info!(config = %opts.config_path.display(), "reloading config");
     match config::load(&opts.config_path) {
@@ -182,23 +245,6 @@ fn reload(opts: &Options) -> Option<Config> {
             None
         }
     }
-}
-
-/// Writes the state file and returns the STATUS line.
-fn publish(rec: &Reconciler, opts: &Options, config: &Config) -> String {
-    let summary = rec.summary();
-    let st = state::State {
-        pid: std::process::id(),
-        updated: state::now_rfc3339(),
-        config: opts.config_path.display().to_string(),
-        status: summary.clone(),
-        devices: rec.records().cloned().collect(),
-    };
-    if let Err(e) = st.write(&opts.state_path) {
-        warn!("{}: cannot write the state file: {e}", opts.state_path.display());
-    }
-    debug!(policies = config.device_policies.len(), "state written: {summary}");
-    summary
 }
 
 async fn tick(watchdog: &mut Option<Interval>) {

@@ -81,7 +81,12 @@ impl Reconciler {
     }
 
     /// Discovers the host, then configures the PFs in `scope` that a policy selects.
-    pub async fn reconcile(&mut self, config: &Config, scope: Scope) -> Result<(), DiscoverError> {
+    /// Returns the PFs it changed.
+    pub async fn reconcile(
+        &mut self,
+        config: &Config,
+        scope: Scope,
+    ) -> Result<Vec<DeviceKey>, DiscoverError> {
         let devices = self.discover()?;
         let in_scope = |k: &DeviceKey| match &scope {
             Scope::All => true,
@@ -114,7 +119,7 @@ impl Reconciler {
             }
         }
         if plan.devices.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
 
         let report = apply::apply(&plan, self.host.clone(), self.opts.clone()).await;
@@ -123,7 +128,11 @@ impl Reconciler {
         let devices = if report.changes() > 0 { self.discover()? } else { devices };
 
         let now = Instant::now();
+        let mut changed = Vec::new();
         for (dp, outcome) in plan.devices.iter().zip(&report.devices) {
+            if outcome.changes > 0 {
+                changed.push(dp.key.clone());
+            }
             let dev = devices.iter().find(|d| d.key() == dp.key);
             let policy = dp.policy.map(|i| PolicyRef {
                 index: i,
@@ -161,7 +170,7 @@ impl Reconciler {
             }
             self.tracked.insert(dp.key.clone(), Tracked { record, failures, retry_at });
         }
-        Ok(())
+        Ok(changed)
     }
 
     fn discover(&mut self) -> Result<Vec<Device>, DiscoverError> {

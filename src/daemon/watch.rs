@@ -81,12 +81,24 @@ pub fn map_event(ev: &UEvent, root: &Path, known: &Known) -> Option<DeviceKey> {
 /// Per-PF settle windows: a PF is due once no event touched it for `settle`,
 /// or `max_delay` after its first event, whichever comes first, so a steady
 /// stream of events cannot postpone it forever.
+///
+/// A PF that the daemon changed in the last [`ECHO_WINDOW`] mostly hears the
+/// echo of its own writes: VFs probing, udev renaming their interfaces. Those
+/// trickle in over a while, so they are gathered with the longer
+/// [`ECHO_SETTLE`]. A PF nobody touched answers its first event after `settle`.
 #[derive(Debug)]
 pub struct Coalescer {
     settle: Duration,
     max_delay: Duration,
     pending: HashMap<DeviceKey, Burst>,
+    changed: HashMap<DeviceKey, Instant>,
 }
+
+/// How long after a change a PF's events count as its echo.
+pub const ECHO_WINDOW: Duration = Duration::from_secs(3);
+
+/// The settle window for echoes.
+pub const ECHO_SETTLE: Duration = Duration::from_millis(300);
 
 /// The events one PF received since its last reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,14 +110,25 @@ pub struct Burst {
 
 impl Coalescer {
     pub fn new(settle: Duration, max_delay: Duration) -> Self {
-        Coalescer { settle, max_delay, pending: HashMap::new() }
+        Coalescer { settle, max_delay, pending: HashMap::new(), changed: HashMap::new() }
     }
 
     /// Records an event for `key` at `now`.
     pub fn note(&mut self, key: DeviceKey, now: Instant) {
+        self.changed.retain(|_, at| now.duration_since(*at) < ECHO_WINDOW);
+        let settle = if self.changed.contains_key(&key) {
+            ECHO_SETTLE.max(self.settle)
+        } else {
+            self.settle
+        };
         let b = self.pending.entry(key).or_insert(Burst { first: now, deadline: now, events: 0 });
         b.events += 1;
-        b.deadline = (now + self.settle).min(b.first + self.max_delay);
+        b.deadline = (now + settle).min(b.first + self.max_delay);
+    }
+
+    /// Records that the daemon changed `key` at `now`.
+    pub fn changed(&mut self, key: DeviceKey, now: Instant) {
+        self.changed.insert(key, now);
     }
 
     /// When the next PF falls due.
@@ -217,6 +240,24 @@ mod tests {
         let due = c.take_due(t0 + ms(49));
         assert_eq!(due[0].1, Burst { first: t0, deadline: t0 + ms(49), events: 300 });
         assert!(c.is_empty() && c.next_deadline().is_none());
+    }
+
+    #[test]
+    fn the_echo_of_our_own_change_settles_longer() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut c = Coalescer::new(ms(20), ms(2000));
+        c.changed(key("a"), t0);
+        c.note(key("a"), t0 + ms(10));
+        c.note(key("b"), t0 + ms(10));
+        assert_eq!(c.next_deadline(), Some(t0 + ms(30)), "b was not changed: the short window");
+        assert_eq!(c.take_due(t0 + ms(30)).len(), 1);
+        assert_eq!(c.next_deadline(), Some(t0 + ms(10) + ECHO_SETTLE));
+        c.take_due(t0 + ms(10) + ECHO_SETTLE);
+
+        let later = t0 + ECHO_WINDOW + ms(1);
+        c.note(key("a"), later);
+        assert_eq!(c.next_deadline(), Some(later + ms(20)), "the echo window is over");
     }
 
     #[test]

@@ -123,3 +123,13 @@ pci_netdev() {
 settle() { udevadm settle --timeout=30; }
 
 daemon_journal() { journalctl -b -u sriov-manager --no-pager -o cat; }
+
+# daemon_log_has REGEX [JOURNALCTL-MATCH...]: a line of this boot's
+# sriov-manager journal matches REGEX (grep -E). grep reads to the end, so
+# journalctl never dies of SIGPIPE, which pipefail would count as a failure.
+daemon_log_has() {
+    local regex=$1 n
+    shift
+    n=$(journalctl -b -u sriov-manager --no-pager -o cat "$@" | grep -cE -- "$regex" || true)
+    [[ $n -gt 0 ]]
+}

@@ -109,7 +109,7 @@ def build(boot: Boot, out: pathlib.Path, repo: pathlib.Path, binary) -> pathlib.
 
     units = root / "etc/systemd/system"
     units.mkdir(parents=True, exist_ok=True)
-    for name in ("rig-setup.service", "rig-runner.service"):
+    for name in ("rig-setup.service", "rig-at-ready.service", "rig-runner.service"):
         shutil.copy(vm / "guest/units" / name, units / name)
         _enable(root, units / name)
 
