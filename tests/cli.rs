@@ -147,7 +147,8 @@ fn changing_the_count_goes_through_zero() {
     let s = mixed_host();
     let cfg = config_file(
         &s,
-        r#"{"version": "1.0", "device_policies": [{"pci_addresses": ["0000:3b:00.0"], "num_vfs": 8}]}"#,
+        r#"{"version": "1.0",
+            "device_policies": [{"pci_addresses": ["0000:3b:00.0"], "num_vfs": 8}]}"#,
     );
     let o = run(&["--dry-run", "--config", &cfg, "--sysfs-root", &root(&s)]);
     assert_eq!(
@@ -230,8 +231,10 @@ fn validate_reports_host_errors_with_exit_78() {
     assert_eq!(o.status.code(), Some(78));
     let out = stdout(&o);
     for want in [
-        "error: device_policies[0].num_vfs: 8 VFs asked, but 0000:01:00.0 supports at most 7 (sriov_totalvfs)",
-        "error: device_policies[3]: 0000:b5:00.0 matches both device_policies[2] and device_policies[3]",
+        "error: device_policies[0].num_vfs: 8 VFs asked, but 0000:01:00.0 supports at most 7 \
+         (sriov_totalvfs)",
+        "error: device_policies[3]: 0000:b5:00.0 matches both device_policies[2] and \
+         device_policies[3]",
         "warning: device_policies[1].device_id: 15b3:101e is a virtual function ID",
         "probably means 15b3:1021 (Mellanox ConnectX-7)",
         "invalid (2 errors, 2 warnings)",
@@ -249,7 +252,9 @@ fn an_invalid_config_exits_78_and_touches_nothing() {
     let s = mixed_host();
     let cfg = config_file(
         &s,
-        r#"{"version": "1.0", "device_policies": [{"drivers": ["mlx5_core"], "num_vfs": 4, "mdoe": "vf-lag"}], "log_level": "chatty"}"#,
+        r#"{"version": "1.0",
+            "device_policies": [{"drivers": ["mlx5_core"], "num_vfs": 4, "mdoe": "vf-lag"}],
+            "log_level": "chatty"}"#,
     );
     for mode in ["--once", "--dry-run", "--validate"] {
         let o = run(&[mode, "--config", &cfg, "--sysfs-root", &root(&s)]);

@@ -86,7 +86,8 @@ fn config(text: &str) -> Config {
 }
 
 const TWO_CX7: &str = r#"{"version": "1.0", "device_policies": [
-    {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 2, "pci_addresses": ["0000:3b:00.0", "0000:3b:00.1"]},
+    {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 2,
+     "pci_addresses": ["0000:3b:00.0", "0000:3b:00.1"]},
     {"vendor_id": "1dd8", "device_id": "1002", "num_vfs": 1}]}"#;
 
 fn reconciler(s: &FakeSysfs, host: Arc<FaultyHost<Sysfs>>) -> Reconciler {
@@ -202,7 +203,8 @@ async fn a_reload_applies_new_policies_and_leaves_unmatched_devices_alone() {
     r.reconcile(&config(TWO_CX7), Scope::All).await.unwrap();
     let before = host.writes().len();
 
-    let only_pensando = r#"{"version": "1.0", "device_policies": [{"vendor_id": "1dd8", "device_id": "1002", "num_vfs": 3}]}"#;
+    let only_pensando = r#"{"version": "1.0",
+        "device_policies": [{"vendor_id": "1dd8", "device_id": "1002", "num_vfs": 3}]}"#;
     r.reconcile(&config(only_pensando), Scope::All).await.unwrap();
     let new: Vec<_> =
         host.writes()[before..].iter().map(|w| (w.address.clone(), w.value)).collect();

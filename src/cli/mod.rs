@@ -43,7 +43,10 @@ pub enum Level {
 /// Without a mode flag it runs as the daemon.
 #[derive(Debug, Parser)]
 #[command(name = "sriov-manager", version, about, long_about = None)]
-#[command(group(ArgGroup::new("mode").args(["discover", "validate", "dry_run", "create_config", "once", "status"])))]
+#[command(group(
+    ArgGroup::new("mode")
+        .args(["discover", "validate", "dry_run", "create_config", "once", "status"])
+))]
 pub struct Args {
     /// List SR-IOV devices, their VFs and interfaces, and exit.
     #[arg(long)]
@@ -109,7 +112,10 @@ pub fn run(args: Args) -> Exit {
         return Exit::Usage;
     }
     if args.json && !(args.discover || args.validate || args.dry_run || args.once || args.status) {
-        eprintln!("sriov-manager: --json applies to --discover, --validate, --dry-run, --once and --status");
+        eprintln!(
+            "sriov-manager: --json applies to --discover, --validate, --dry-run, --once \
+             and --status"
+        );
         return Exit::Usage;
     }
     if args.create_config {

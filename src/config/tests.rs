@@ -75,7 +75,8 @@ fn every_error_is_reported_at_once_by_json_path() {
                "enable_switch": "yes", "numvfs": 3}
             ],
             "bond_configs": [
-              {"bond_name": "bond0", "slave_interfaces": ["a b"], "mode": "fast", "mii_monitor": 999999}
+              {"bond_name": "bond0", "slave_interfaces": ["a b"], "mode": "fast",
+               "mii_monitor": 999999}
             ]}"#,
     );
     for (path, words) in [
@@ -159,7 +160,8 @@ fn selectors_alone_are_enough_and_ids_are_normalized() {
     let c = load_str(
         r#"{"version": "1.0", "device_policies": [
              {"drivers": ["netdevsim"], "num_vfs": 2, "enable_switch": true},
-             {"vendor_id": "8086", "device_id": "10C9", "num_vfs": 3, "pci_addresses": ["0000:0A:00.0"]}]}"#,
+             {"vendor_id": "8086", "device_id": "10C9", "num_vfs": 3,
+              "pci_addresses": ["0000:0A:00.0"]}]}"#,
     )
     .unwrap()
     .config;
@@ -173,7 +175,8 @@ fn selectors_alone_are_enough_and_ids_are_normalized() {
 fn bond_checks() {
     let e = errors(
         r#"{"version": "1.0", "bond_configs": [
-             {"bond_name": "bond0", "slave_interfaces": ["eth0", "eth1", "eth0"], "mode": "active-backup"},
+             {"bond_name": "bond0", "slave_interfaces": ["eth0", "eth1", "eth0"],
+              "mode": "active-backup"},
              {"bond_name": "bond0", "slave_interfaces": ["eth1"], "mode": "802.3ad"},
              {"bond_name": "bond1", "slave_interfaces": [], "mode": "balance-rr"},
              {"bond_name": "bond2", "slave_interfaces": ["bond2"], "mode": "broadcast"},
@@ -211,7 +214,8 @@ fn mii_monitor_defaults_to_100_and_accepts_its_bounds() {
     let c = load_str(
         r#"{"version": "1.0", "bond_configs": [
              {"bond_name": "b0", "slave_interfaces": ["e0"], "mode": "active-backup"},
-             {"bond_name": "b1", "slave_interfaces": ["e1"], "mode": "802.3ad", "mii_monitor": 60000}]}"#,
+             {"bond_name": "b1", "slave_interfaces": ["e1"], "mode": "802.3ad",
+              "mii_monitor": 60000}]}"#,
     )
     .unwrap()
     .config;
@@ -222,21 +226,24 @@ fn mii_monitor_defaults_to_100_and_accepts_its_bounds() {
 #[test]
 fn vf_lag_needs_a_bond_it_could_match() {
     let e = errors(
-        r#"{"version": "1.0", "device_policies": [{"drivers": ["igb"], "num_vfs": 1, "mode": "vf-lag"}]}"#,
+        r#"{"version": "1.0",
+            "device_policies": [{"drivers": ["igb"], "num_vfs": 1, "mode": "vf-lag"}]}"#,
     );
     assert!(has(&e, "device_policies[0].mode", "enslaves no interface"), "{e:#?}");
 
     let e = errors(
         r#"{"version": "1.0",
             "device_policies": [{"pf_names": ["eth9"], "num_vfs": 1, "mode": "vf-lag"}],
-            "bond_configs": [{"bond_name": "b0", "slave_interfaces": ["e0"], "mode": "active-backup"}]}"#,
+            "bond_configs": [{"bond_name": "b0", "slave_interfaces": ["e0"],
+                              "mode": "active-backup"}]}"#,
     );
     assert!(has(&e, "device_policies[0].pf_names", "none of these"), "{e:#?}");
 
     let ok = load_str(
         r#"{"version": "1.0",
             "device_policies": [{"pf_names": ["e0"], "num_vfs": 1, "mode": "single-home"}],
-            "bond_configs": [{"bond_name": "b0", "slave_interfaces": ["e0"], "mode": "active-backup"}]}"#,
+            "bond_configs": [{"bond_name": "b0", "slave_interfaces": ["e0"],
+                              "mode": "active-backup"}]}"#,
     )
     .unwrap();
     assert!(ok.warnings[0].to_string().contains("can never apply"), "{:?}", ok.warnings);

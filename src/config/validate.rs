@@ -338,19 +338,23 @@ pub(super) fn check_semantics(
         match p.mode {
             PolicyMode::VfLag if slave_of.is_empty() => diags.push(Diagnostic::error(
                 format!("{path}.mode"),
-                "vf-lag applies only to PFs that are bond slaves, and bond_configs enslaves no interface",
+                "vf-lag applies only to PFs that are bond slaves, and bond_configs enslaves no \
+                 interface",
             )),
             PolicyMode::VfLag if !p.pf_names.is_empty() && named_slaves == 0 => {
                 diags.push(Diagnostic::error(
                     format!("{path}.pf_names"),
-                    "vf-lag applies only to bond slaves, and none of these interfaces is in bond_configs",
+                    "vf-lag applies only to bond slaves, and none of these interfaces is in \
+                     bond_configs",
                 ))
             }
-            PolicyMode::SingleHome if !p.pf_names.is_empty() && named_slaves == p.pf_names.len() => {
+            PolicyMode::SingleHome
+                if !p.pf_names.is_empty() && named_slaves == p.pf_names.len() =>
+            {
                 diags.push(Diagnostic::warning(
                     format!("{path}.pf_names"),
-                    "single-home applies only to PFs outside bonds, and every interface named here is \
-                     a bond slave, so this policy can never apply",
+                    "single-home applies only to PFs outside bonds, and every interface named \
+                     here is a bond slave, so this policy can never apply",
                 ))
             }
             _ => {}

@@ -160,7 +160,11 @@ impl Daemon {
             // The rig reads this line for the event-to-write latency.
             let ms = now.duration_since(burst.first).as_secs_f64() * 1e3;
             let n = burst.events;
-            debug!(device = %key, events = n, "{key}: reconciling {n} events, first {ms:.1} ms ago");
+            debug!(
+                device = %key,
+                events = n,
+                "{key}: reconciling {n} events, first {ms:.1} ms ago"
+            );
             keys.push(key);
         }
         keys.extend(self.rec.take_due_retries(now));

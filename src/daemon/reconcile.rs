@@ -111,7 +111,11 @@ impl Reconciler {
                 Some(dp) => plan.devices.push(dp),
                 None => {
                     if self.tracked.remove(&dev.key()).is_some() {
-                        info!(device = %dev.key(), "{}: no policy selects it any more; leaving it as it is", dev.key());
+                        info!(
+                            device = %dev.key(),
+                            "{}: no policy selects it any more; leaving it as it is",
+                            dev.key()
+                        );
                     } else {
                         debug!(device = %dev.key(), "no policy selects this device");
                     }
@@ -160,13 +164,23 @@ impl Reconciler {
                 Outcome::Failed => {
                     let n = prev_failures + 1;
                     let delay = self.backoff.delay(n);
-                    warn!(device = %dp.device, failures = n, "{}: retrying in {}s", dp.device, delay.as_secs_f32());
+                    warn!(
+                        device = %dp.device,
+                        failures = n,
+                        "{}: retrying in {}s",
+                        dp.device,
+                        delay.as_secs_f32()
+                    );
                     (n, Some(now + delay))
                 }
                 Outcome::Waiting | Outcome::Configured => (0, None),
             };
             if result == Outcome::Configured && prev_failures > 0 {
-                info!(device = %dp.device, "{}: configured after {prev_failures} failed attempts", dp.device);
+                info!(
+                    device = %dp.device,
+                    "{}: configured after {prev_failures} failed attempts",
+                    dp.device
+                );
             }
             self.tracked.insert(dp.key.clone(), Tracked { record, failures, retry_at });
         }

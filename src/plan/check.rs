@@ -21,7 +21,8 @@ pub fn check_host(config: &Config, devices: &[Device]) -> Vec<Diagnostic> {
             diags.push(Diagnostic::error(
                 format!("device_policies[{b}]"),
                 format!(
-                    "{name} matches both {} and {}; narrow one with pci_addresses, pf_names or drivers",
+                    "{name} matches both {} and {}; narrow one with pci_addresses, pf_names \
+                     or drivers",
                     config.device_policies[a].label(a),
                     config.device_policies[b].label(b)
                 ),
@@ -59,8 +60,8 @@ pub fn check_host(config: &Config, devices: &[Device]) -> Vec<Diagnostic> {
             diags.push(Diagnostic::warning(
                 format!("device_policies[{i}].device_id"),
                 format!(
-                    "{vendor}:{device} is the ID of the VFs that {} ({}) creates; policies match PFs, so \
-                     this probably means device_id \"{}\"",
+                    "{vendor}:{device} is the ID of the VFs that {} ({}) creates; policies match \
+                     PFs, so this probably means device_id \"{}\"",
                     pf.address,
                     pf.pci_id(),
                     pf.device_id.as_deref().unwrap_or("?")

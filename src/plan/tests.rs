@@ -108,7 +108,8 @@ fn two_matching_policies_is_an_error_naming_both() {
     let e = p.errors().next().unwrap().to_string();
     assert_eq!(
         e,
-        "0000:3b:00.0: match policy: matches two policies: device_policies[0] (cx7) and device_policies[1]"
+        "0000:3b:00.0: match policy: matches two policies: device_policies[0] (cx7) and \
+         device_policies[1]"
     );
     assert_eq!(p.actions().count(), 0);
 }
@@ -117,7 +118,8 @@ fn two_matching_policies_is_an_error_naming_both() {
 fn selectors_narrow_by_address_name_and_driver() {
     let c = config(
         r#"{"version": "1.0", "device_policies": [
-             {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 1, "pci_addresses": ["0000:3b:00.1"]},
+             {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 1,
+              "pci_addresses": ["0000:3b:00.1"]},
              {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 2, "pf_names": ["eth0"]},
              {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 3, "drivers": ["other"]}]}"#,
     );
@@ -176,13 +178,19 @@ fn host_check_reports_no_match_conflicts_limits_and_vf_ids() {
     let diags = check_host(&c, &[igb, other]);
     let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
 
-    assert!(text.contains(&"error: device_policies[0].num_vfs: 8 VFs asked, but 0000:01:00.0 supports at most 7 (sriov_totalvfs)".into()), "{text:#?}");
-    assert!(text.iter().any(|t| t.starts_with("error: device_policies[2]: 0000:02:00.0 matches both device_policies[1] and device_policies[2]")), "{text:#?}");
+    let too_many = "error: device_policies[0].num_vfs: 8 VFs asked, but 0000:01:00.0 supports \
+                    at most 7 (sriov_totalvfs)";
+    assert!(text.contains(&too_many.into()), "{text:#?}");
+    let conflict = "error: device_policies[2]: 0000:02:00.0 matches both device_policies[1] and \
+                    device_policies[2]";
+    assert!(text.iter().any(|t| t.starts_with(conflict)), "{text:#?}");
     assert!(
         text.iter().any(|t| t == "warning: device_policies[3]: matches no device on this host"),
         "{text:#?}"
     );
-    assert!(text.iter().any(|t| t.starts_with("warning: device_policies[3].device_id: abcd:0002 is the ID of the VFs that 0000:02:00.0 (abcd:0001)")), "{text:#?}");
+    let vf_id = "warning: device_policies[3].device_id: abcd:0002 is the ID of the VFs that \
+                 0000:02:00.0 (abcd:0001)";
+    assert!(text.iter().any(|t| t.starts_with(vf_id)), "{text:#?}");
     assert_eq!(diags.iter().filter(|d| d.severity == Severity::Error).count(), 2, "{text:#?}");
 }
 
@@ -191,7 +199,8 @@ use super::check::check_host;
 #[test]
 fn a_pf_without_driver_waits_instead_of_failing() {
     let c = config(
-        r#"{"version": "1.0", "device_policies": [{"vendor_id": "15b3", "device_id": "1021", "num_vfs": 4}]}"#,
+        r#"{"version": "1.0",
+            "device_policies": [{"vendor_id": "15b3", "device_id": "1021", "num_vfs": 4}]}"#,
     );
     let mut d = dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 0);
     d.driver = None;
@@ -217,9 +226,14 @@ mod properties {
         /// N -> M with both non-zero, end at the wanted count, and are empty
         /// exactly when nothing needs to change.
         #[test]
-        fn vf_count_plans_are_safe_and_complete(have in 0u32..64, want in 0u32..64, total in 0u32..64) {
+        fn vf_count_plans_are_safe_and_complete(
+            have in 0u32..64,
+            want in 0u32..64,
+            total in 0u32..64,
+        ) {
             let c = config(&format!(
-                r#"{{"version": "1.0", "device_policies": [{{"drivers": ["mlx5_core"], "num_vfs": {want}}}]}}"#
+                r#"{{"version": "1.0",
+                     "device_policies": [{{"drivers": ["mlx5_core"], "num_vfs": {want}}}]}}"#
             ));
             let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", total, have)]);
             if want > total {
@@ -252,8 +266,11 @@ mod properties {
             ids in "[0-9a-fA-FxZ]{0,6}",
         ) {
             let text = format!(
-                r#"{{"version": "{v}", "device_policies": [{{"vendor_id": "{ids}", "device_id": "{ids}", "num_vfs": {n}}}],
-                   "bond_configs": [{{"bond_name": "{ids}", "slave_interfaces": ["{ids}"], "mode": "802.3ad", "mii_monitor": {n}}}]}}"#
+                r#"{{"version": "{v}",
+                   "device_policies": [{{"vendor_id": "{ids}", "device_id": "{ids}",
+                                         "num_vfs": {n}}}],
+                   "bond_configs": [{{"bond_name": "{ids}", "slave_interfaces": ["{ids}"],
+                                      "mode": "802.3ad", "mii_monitor": {n}}}]}}"#
             );
             let _ = crate::config::parse(&text, Path::new("fuzz.json"));
         }
