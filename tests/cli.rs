@@ -18,10 +18,12 @@ fn root(s: &FakeSysfs) -> String {
 #[test]
 fn discover_lists_every_pf_with_its_vfs_and_skips_plain_nics() {
     let s = mixed_host();
+    write(&s.dev_dir("0000:01:00.0"), "numa_node", "-1");
     let o = run(&["--discover", "--sysfs-root", &root(&s)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     for want in [
+        "id 8086:1521  driver igb  numa -  VFs 0/7  eswitch unknown",
         "0000:3b:00.0 (Mellanox ConnectX-7)",
         "id 15b3:1021  driver mlx5_core  numa 0  VFs 4/16  eswitch unknown",
         "vf0   0000:3b:00.2  mlx5_core  ens60f0v0",

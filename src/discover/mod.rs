@@ -28,6 +28,7 @@ pub struct Device {
     pub name: Option<String>,
     /// Bound driver, absent when unbound.
     pub driver: Option<String>,
+    /// NUMA node; absent where the platform has none (the kernel's -1).
     pub numa_node: Option<i32>,
     /// `sriov_totalvfs`; absent where the bus has no such limit.
     pub total_vfs: Option<u32>,

@@ -66,7 +66,8 @@ fn read_device(bus: &str, dir: &Path) -> Device {
     };
     let vendor_id = attr("vendor", is_pci).map(strip_hex);
     let device_id = attr("device", is_pci).map(strip_hex);
-    let numa_node = attr("numa_node", false).and_then(|s| s.parse().ok());
+    // The kernel writes -1 when the platform gives no NUMA information.
+    let numa_node = attr("numa_node", false).and_then(|s| s.parse().ok()).filter(|n| *n >= 0);
     let total_vfs = attr("sriov_totalvfs", is_pci).and_then(|s| s.parse().ok());
     let num_vfs = attr("sriov_numvfs", true).and_then(|s| s.parse().ok());
     let vf_device_id = attr("sriov_vf_device", false).filter(|s| !s.is_empty()).map(strip_hex);
