@@ -345,3 +345,61 @@ fn nix_is_root() -> bool {
         })
         .unwrap_or(false)
 }
+
+#[test]
+fn status_prints_the_daemons_state_file() {
+    let s = mixed_host();
+    let cfg = config_file(
+        &s,
+        r#"{"version": "1.0", "device_policies": [{"drivers": ["ionic"], "num_vfs": 1}]}"#,
+    );
+    let state = s.root().join("state.json").to_string_lossy().into_owned();
+
+    let o = run(&["--status", "--state-file", &state]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("cannot read the daemon's state (is it running?)"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A short daemon run writes the file, then SIGTERM stops it cleanly.
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_sriov-manager"))
+        .args(["--config", &cfg, "--sysfs-root", &root(&s), "--state-file", &state])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !std::path::Path::new(&state).exists() {
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "no state file");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let kill = std::process::Command::new("kill").arg(daemon.id().to_string()).status().unwrap();
+    assert!(kill.success());
+    let out = daemon.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "SIGTERM exits 0: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("stopping; VFs and bonds stay as they are")
+    );
+    assert_eq!(s.read("0000:b5:00.0", "sriov_numvfs"), "1", "VFs stay after the daemon stops");
+
+    let o = run(&["--status", "--state-file", &state]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.starts_with("1 devices configured, 0 failed\n"), "{text}");
+    assert!(
+        text.contains("0000:b5:00.0  configured  VFs 1 (want 1)  device_policies[0]"),
+        "{text}"
+    );
+
+    let o = run(&["--status", "--json", "--state-file", &state]);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["devices"][0]["result"], "configured");
+    assert_eq!(v["devices"][0]["desired"]["num_vfs"], 1);
+    assert_eq!(v["devices"][0]["observed"]["num_vfs"], 1);
+}
