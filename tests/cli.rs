@@ -364,7 +364,7 @@ fn status_prints_the_daemons_state_file() {
     );
 
     // A short daemon run writes the file, then SIGTERM stops it cleanly.
-    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_sriov-manager"))
+    let daemon = std::process::Command::new(env!("CARGO_BIN_EXE_sriov-manager"))
         .args(["--config", &cfg, "--sysfs-root", &root(&s), "--state-file", &state])
         .stderr(std::process::Stdio::piped())
         .spawn()
