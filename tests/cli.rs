@@ -271,6 +271,11 @@ fn an_invalid_config_exits_78_and_touches_nothing() {
     let o = run(&["--validate", "--config", &cfg]);
     assert_eq!(o.status.code(), Some(78));
     assert!(stderr(&o).contains("config.json:4:1: invalid JSON"), "{}", stderr(&o));
+    let o = run(&["--validate", "--json", "--config", &cfg]);
+    assert_eq!(o.status.code(), Some(78));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["valid"], false);
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("config.json:4:1: invalid JSON"));
 
     let o = run(&["--once", "--config", "/nonexistent/config.json"]);
     assert_eq!(o.status.code(), Some(78));

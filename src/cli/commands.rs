@@ -52,9 +52,15 @@ fn write_config(path: &Path) -> io::Result<()> {
 
 pub(super) fn discover(args: &Args) -> Exit {
     init_logging(args, None);
-    let Some(devices) = discover_host(args) else {
+    let Some(mut devices) = discover_host(args) else {
         return Exit::Failure;
     };
+    // devlink describes the live host, not a captured tree under --sysfs-root.
+    if args.sysfs_root == Path::new("/sys") {
+        if let Some(rt) = runtime() {
+            rt.block_on(discover::eswitch::fill(&mut devices));
+        }
+    }
     print(if args.json {
         report::discover_json(&devices)
     } else {
@@ -73,6 +79,10 @@ pub(super) fn validate(args: &Args) -> Exit {
             } else {
                 report::diagnostics_text(&errors, &source)
             });
+            return Exit::Config;
+        }
+        Err(e) if args.json => {
+            print(report::diagnostics_json(&[config::Diagnostic::error("", e.to_string())]));
             return Exit::Config;
         }
         Err(e) => return config_failure(&e),
@@ -166,20 +176,13 @@ fn config_failure(e: &ConfigError) -> Exit {
 }
 
 fn discover_host(args: &Args) -> Option<Vec<Device>> {
-    let mut devices = match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
-        Ok(devices) => devices,
+    match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
+        Ok(devices) => Some(devices),
         Err(e) => {
             eprintln!("sriov-manager: discovery failed: {e}");
-            return None;
-        }
-    };
-    // devlink describes the live host, not a captured tree under --sysfs-root.
-    if args.sysfs_root == Path::new("/sys") {
-        if let Some(rt) = runtime() {
-            rt.block_on(discover::eswitch::fill(&mut devices));
+            None
         }
     }
-    Some(devices)
 }
 
 fn init_logging(args: &Args, loaded: Option<&Loaded>) {
