@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
@@ -226,11 +226,6 @@ fn to_uevent(e: &udev::Event) -> UEvent {
         subsystem: text(e.subsystem()),
         devpath: text(Some(e.devpath())),
     }
-}
-
-/// The sysfs path of an event, for logs.
-pub fn event_path(root: &Path, ev: &UEvent) -> PathBuf {
-    root.join(ev.devpath.trim_start_matches('/'))
 }
 
 #[cfg(test)]
