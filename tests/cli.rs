@@ -85,13 +85,7 @@ fn discover_json_has_the_documented_keys() {
 #[test]
 fn a_host_without_sriov_says_so_and_succeeds() {
     let s = FakeSysfs::new();
-    s.pci(Pci {
-        addr: "0000:02:00.0",
-        vendor: "8086",
-        device: "1533",
-        driver: Some("igb"),
-        ifname: Some("eno2"),
-    });
+    s.plain_nic();
     let o = run(&["--discover", "--sysfs-root", &root(&s)]);
     assert!(o.status.success());
     assert_eq!(stdout(&o), "No SR-IOV capable devices found.\n");

@@ -114,6 +114,17 @@ impl FakeSysfs {
         self.net(&dir, ifname);
     }
 
+    /// An Intel I210 at 0000:02:00.0: a NIC without SR-IOV.
+    pub fn plain_nic(&self) {
+        self.pci(Pci {
+            addr: "0000:02:00.0",
+            vendor: "8086",
+            device: "1533",
+            driver: Some("igb"),
+            ifname: Some("eno2"),
+        });
+    }
+
     /// Removes a PCI function, as a hot-unplug does.
     pub fn unplug(&self, addr: &str) {
         fs::remove_dir_all(self.dev_dir(addr)).unwrap();
@@ -191,13 +202,7 @@ pub fn mixed_host() -> FakeSysfs {
         ifname: Some("enp181s0"),
     });
     s.sriov("0000:b5:00.0", 16, 0, "1003");
-    s.pci(Pci {
-        addr: "0000:02:00.0",
-        vendor: "8086",
-        device: "1533",
-        driver: Some("igb"),
-        ifname: Some("eno2"),
-    });
+    s.plain_nic();
     s
 }
 
