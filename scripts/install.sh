@@ -134,14 +134,21 @@ install_unit() {
     tmp=$(mktemp)
     sed "/^ExecStart/s#$default_prefix/bin/sriov-manager#$PREFIX/bin/sriov-manager#" \
         "$src" >"$tmp"
-    if cmp -s "$tmp" "$unit_path"; then
-        say "unchanged $unit_path"
-    else
-        install -D -m 0644 "$tmp" "$unit_path"
+    if install_changed "$tmp" "$unit_path" 0644; then
         unit_changed=yes
-        say "installed $unit_path"
     fi
     rm -f "$tmp"
+}
+
+# install_changed SRC DEST MODE: installs SRC as DEST unless DEST already has
+# the same content, and says which; succeeds only when it installed.
+install_changed() {
+    if cmp -s "$1" "$2"; then
+        say "unchanged $2"
+        return 1
+    fi
+    install -D -m "$3" "$1" "$2"
+    say "installed $2"
 }
 
 install_config() {
@@ -163,12 +170,8 @@ do_install() {
     [[ -f $binary && -x $binary ]] || die "binary $binary does not exist or is not executable"
 
     local bin_changed=no
-    if cmp -s "$binary" "$bin_path"; then
-        say "unchanged $bin_path"
-    else
-        install -D -m 0755 "$binary" "$bin_path"
+    if install_changed "$binary" "$bin_path" 0755; then
         bin_changed=yes
-        say "installed $bin_path"
     fi
 
     local have_unit=yes
