@@ -90,7 +90,7 @@ pub async fn apply_device(
     }
     for action in &dp.actions {
         if opts.stop.load(Ordering::SeqCst) {
-            let step = format!("{} ({})", action.step.name(), action);
+            let step = action.step.describe();
             out.error = Some(DeviceError::new(&dp.device, step, "not started: shutting down"));
             break;
         }
@@ -132,7 +132,7 @@ async fn set_num_vfs(
         return Ok(false);
     }
 
-    let step = format!("set sriov_numvfs to {to}");
+    let step = action.step.describe();
     if have != 0 && to != 0 {
         // The plan expected 0 here; the host moved under us. Writing now
         // would only earn EBUSY, so report it and let the next pass replan.

@@ -168,5 +168,6 @@ async fn a_stop_request_lets_no_further_step_start() {
     let report =
         apply(&Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])] }, host.clone(), o).await;
     assert!(host.calls().is_empty());
-    assert!(report.failures().next().unwrap().cause.contains("shutting down"));
+    let err = report.failures().next().unwrap().to_string();
+    assert_eq!(err, "a: set sriov_numvfs to 0: not started: shutting down");
 }

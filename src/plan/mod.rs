@@ -42,6 +42,13 @@ impl Step {
             Step::SetNumVfs { .. } => "set_num_vfs",
         }
     }
+
+    /// The step as errors name it, e.g. `set sriov_numvfs to 4`.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::SetNumVfs { to, .. } => format!("set sriov_numvfs to {to}"),
+        }
+    }
 }
 
 impl fmt::Display for Action {
