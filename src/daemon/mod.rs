@@ -170,6 +170,9 @@ impl Daemon {
         keys.extend(self.rec.take_due_retries(now));
         keys.sort();
         keys.dedup();
+        if keys.is_empty() {
+            return Ok(());
+        }
         self.reconcile(Scope::Only(keys)).await?;
         notify::status(&self.publish());
         Ok(())
