@@ -21,6 +21,8 @@
 //! ```
 
 mod attr;
+#[cfg(test)]
+mod captures;
 mod dev;
 mod error;
 mod eswitch;

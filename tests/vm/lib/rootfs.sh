@@ -4,7 +4,7 @@
 # tests/vm/run. Everything the rig itself puts in the guest lives in the
 # per-boot overlay instead, so that editing the rig does not rebuild this.
 
-rootfs_pkgs=systemd,systemd-sysv,udev,iproute2,kmod,pciutils,ethtool,procps,jq
+rootfs_pkgs=systemd,systemd-sysv,udev,iproute2,kmod,pciutils,ethtool,procps,jq,strace
 
 # rootfs_bootstrap WORK: debootstrap into WORK/rootfs. It downloads and unpacks
 # for about a minute, so tests/vm/run starts it beside the kernel build.

@@ -68,9 +68,10 @@ mod tests {
     use super::*;
     use crate::netlink::devlink::message::wire;
 
-    // Every fixture in this module was built by hand from include/uapi/linux/devlink.h
+    // The fixtures below were built by hand from include/uapi/linux/devlink.h
     // (DEVLINK_CMD_ESWITCH_GET = 29, DEVLINK_ATTR_ESWITCH_MODE = 25, _INLINE_MODE = 26,
-    // _ENCAP_MODE = 62); replace with captures from netdevsim in the rig.
+    // _ENCAP_MODE = 62) for what netdevsim never sends (inline and encap modes, an
+    // unknown attribute); the netdevsim test at the end uses real captures.
 
     /// `devlink dev eswitch show pci/0000:3b:00.0`.
     const REQUEST: &[u8] = &[
@@ -129,5 +130,25 @@ mod tests {
         reply.attributes[2] = DevlinkAttr::EswitchMode(7);
         let error = parse_info(&reply).unwrap_err().to_string();
         assert!(error.contains("DEVLINK_ATTR_ESWITCH_MODE value 7"), "{error}");
+    }
+
+    #[test]
+    fn captured_netdevsim_request_and_replies() {
+        use crate::netlink::devlink::captures::*;
+
+        let message =
+            DevlinkMessage::for_device(DevlinkCmd::EswitchGet, "netdevsim", "netdevsim10");
+        assert_eq!(wire::emit(message), hex(ESWITCH_GET_REQUEST), "our request, as captured");
+
+        for (fixture, mode) in [
+            (ESWITCH_GET_LEGACY, EswitchMode::Legacy),
+            (ESWITCH_GET_SWITCHDEV, EswitchMode::Switchdev),
+        ] {
+            let bytes = hex(fixture);
+            let reply = wire::parse(&bytes);
+            let info = parse_info(&reply).unwrap();
+            assert_eq!(info, EswitchInfo { mode, inline_mode: None, encap_mode: None });
+            assert_eq!(wire::emit(reply), bytes, "round trip");
+        }
     }
 }

@@ -113,9 +113,10 @@ mod tests {
     use super::*;
     use crate::netlink::devlink::message::wire;
 
-    // Every fixture in this module was built by hand from include/uapi/linux/devlink.h
+    // The fixtures below were built by hand from include/uapi/linux/devlink.h
     // (DEVLINK_CMD_PORT_GET = 5, DEVLINK_CMD_PORT_NEW = 7, DEVLINK_ATTR_PORT_* and
-    // enum devlink_port_flavour); replace with captures from netdevsim in the rig.
+    // enum devlink_port_flavour); they cover what netdevsim never sends (a port
+    // function, PCI ports); the netdevsim test at the end uses real captures.
 
     /// `devlink port show`.
     const DUMP_ALL: &[u8] = &[5, 1, 0, 0];
@@ -220,5 +221,33 @@ mod tests {
         assert!(belongs_to(&port, Some(&device())));
         let other = ("pci".to_owned(), "0000:3b:00.1".to_owned());
         assert!(!belongs_to(&port, Some(&other)));
+    }
+
+    #[test]
+    fn captured_netdevsim_ports() {
+        use crate::netlink::devlink::captures::*;
+
+        let expected = [
+            (PORT_PHYSICAL_0, 0, PortFlavour::Physical, "eni10np1", None, None),
+            (PORT_PHYSICAL_1, 1, PortFlavour::Physical, "eni10np2", None, None),
+            (PORT_VF_0, 128, PortFlavour::PciVf, "eni10npf0vf0", Some(0), Some(0)),
+            (PORT_VF_1, 129, PortFlavour::PciVf, "eni10npf0vf1", Some(0), Some(1)),
+        ];
+        for (fixture, index, flavour, netdev, pf, vf) in expected {
+            let bytes = hex(fixture);
+            let reply = wire::parse(&bytes);
+            assert_eq!(reply.cmd, DevlinkCmd::PortNew);
+            let port = parse_port(&reply).unwrap();
+            assert_eq!(
+                (port.bus_name.as_str(), port.dev_name.as_str()),
+                ("netdevsim", "netdevsim10")
+            );
+            assert_eq!(
+                (port.index, port.flavour, port.netdev.as_deref()),
+                (index, flavour, Some(netdev))
+            );
+            assert_eq!((port.pf_number, port.vf_number), (pf, vf), "{netdev}");
+            assert_eq!(wire::emit(reply), bytes, "round trip of {netdev}");
+        }
     }
 }
