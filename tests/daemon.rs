@@ -181,7 +181,7 @@ async fn a_gone_pf_is_forgotten_and_a_driverless_one_waits() {
 
     s.unplug("0000:b5:00.0");
     s.unbind("0000:3b:00.1");
-    super_write(&s, "0000:3b:00.1", "0");
+    write(&s.dev_dir("0000:3b:00.1"), "sriov_numvfs", "0");
     let keys = vec![DeviceKey::new("pci", "0000:b5:00.0"), DeviceKey::new("pci", "0000:3b:00.1")];
     r.reconcile(&c, Scope::Only(keys)).await.unwrap();
     assert!(r.records().all(|rec| rec.device != "0000:b5:00.0"));
@@ -189,10 +189,6 @@ async fn a_gone_pf_is_forgotten_and_a_driverless_one_waits() {
     assert_eq!(rec.result, Outcome::Waiting);
     assert!(r.next_retry().is_none(), "waiting is not retried on a timer");
     assert_eq!(r.summary(), "1 devices configured, 0 failed, 1 waiting for a driver");
-}
-
-fn super_write(s: &FakeSysfs, addr: &str, v: &str) {
-    write(&s.dev_dir(addr), "sriov_numvfs", v);
 }
 
 #[tokio::test]

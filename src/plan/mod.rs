@@ -180,7 +180,8 @@ pub fn plan_device(config: &Config, dev: &Device) -> Option<DevicePlan> {
 /// The kernel refuses N -> M with EBUSY when both are non-zero, so such a
 /// change goes through 0.
 fn vf_count_steps(dev: &Device, want: u32) -> Result<Vec<Step>, DeviceError> {
-    let step = format!("set sriov_numvfs to {want}");
+    // The step that fails is the final write; its `from` does not enter the name.
+    let step = Step::SetNumVfs { from: 0, to: want }.describe();
     let name = dev.key().to_string();
     if let Some(max) = dev.total_vfs {
         if want > max {
