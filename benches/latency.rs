@@ -16,10 +16,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{FakeSysfs, Pci};
-use sriov_manager::apply::ApplyOptions;
+use sriov_manager::apply::{ApplyOptions, Backend};
 use sriov_manager::config::parse;
 use sriov_manager::daemon::reconcile::{Reconciler, Scope};
 use sriov_manager::daemon::watch::Coalescer;
+use sriov_manager::netlink::Offline;
 use sriov_manager::sys::{DeviceKey, Host, Sysfs};
 
 const ROUNDS: usize = 200;
@@ -40,6 +41,18 @@ impl Host for Timed {
         self.first_write.lock().unwrap().get_or_insert_with(Instant::now);
         self.inner.write_num_vfs(dev, n)
     }
+
+    fn vf_drivers(&self, pf: &DeviceKey) -> io::Result<Vec<(String, Option<String>)>> {
+        self.inner.vf_drivers(pf)
+    }
+
+    fn unbind(&self, address: &str) -> io::Result<()> {
+        self.inner.unbind(address)
+    }
+
+    fn probe(&self, address: &str) -> io::Result<()> {
+        self.inner.probe(address)
+    }
 }
 
 fn main() {
@@ -59,7 +72,8 @@ fn main() {
     let text = r#"{"version": "1.0", "device_policies": [{"drivers": ["igb"], "num_vfs": 4}]}"#;
     let config = parse(text, Path::new("bench.json")).unwrap().config;
     let host = Arc::new(Timed { inner: Sysfs::new(s.root()), first_write: Mutex::new(None) });
-    let mut rec = Reconciler::new(s.root().to_path_buf(), host.clone(), ApplyOptions::default());
+    let backend = Backend { sys: host.clone(), net: Arc::new(Offline) };
+    let mut rec = Reconciler::new(s.root().to_path_buf(), backend, ApplyOptions::default());
     rec.pci_ids = "/nonexistent".into();
     let mut coalescer = Coalescer::new(SETTLE, Duration::from_secs(2));
     let key = DeviceKey::new("pci", "0000:03:00.0");

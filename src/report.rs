@@ -63,7 +63,7 @@ pub fn discover_json(devices: &[Device]) -> String {
 
 /// `--dry-run`: one line per action, then the devices that cannot be configured.
 pub fn plan_text(plan: &Plan) -> String {
-    if plan.devices.is_empty() {
+    if plan.devices.is_empty() && plan.bonds.is_empty() {
         return "No device matches a policy; nothing to do.\n".to_string();
     }
     let mut out = String::new();
@@ -71,7 +71,8 @@ pub fn plan_text(plan: &Plan) -> String {
         let _ = writeln!(out, "{a}");
     }
     for e in plan.errors() {
-        let _ = writeln!(out, "error: {e}");
+        let label = if e.waiting { "waiting" } else { "error" };
+        let _ = writeln!(out, "{label}: {e}");
     }
     if plan.is_empty() {
         let _ = writeln!(out, "Every matched device is already configured; nothing to do.");

@@ -11,6 +11,18 @@ use serde_json::Value;
 
 const DEFAULT: &str = include_str!("../config/default.json");
 
+/// `config` without switchdev, bonds or VF-LAG policies.
+fn counts_only(config: &str) -> String {
+    let mut v: Value = serde_json::from_str(config).unwrap();
+    let policies = v["device_policies"].as_array_mut().unwrap();
+    policies.retain(|p| p["mode"] != "vf-lag");
+    for p in policies {
+        p["enable_switch"] = false.into();
+    }
+    v["bond_configs"] = Value::Array(vec![]);
+    v.to_string()
+}
+
 fn root(s: &FakeSysfs) -> String {
     s.root().to_string_lossy().into_owned()
 }
@@ -120,17 +132,29 @@ fn dry_run_shows_the_plan_and_the_failing_device_and_changes_nothing() {
     let cfg = config_file(&s, DEFAULT);
     let o = run(&["--dry-run", "--config", &cfg, "--sysfs-root", &root(&s)]);
     assert_eq!(o.status.code(), Some(1), "a device that cannot be configured fails the dry run");
+    // The VF-LAG PFs follow the documented ConnectX order: VFs, unbind,
+    // switchdev, then the bond, then the VF drivers back. The fixture has no
+    // devlink, so the eswitch mode reads as unknown.
     assert_eq!(
         stdout(&o),
-        "0000:3b:00.1: set sriov_numvfs 0 -> 4 (device_policies[1])\n\
+        "0000:3b:00.0: unbind VF drivers (device_policies[1])\n\
+         0000:3b:00.0: set eswitch mode unknown -> switchdev (device_policies[1])\n\
+         0000:3b:00.1: set sriov_numvfs 0 -> 4 (device_policies[1])\n\
+         0000:3b:00.1: unbind VF drivers (device_policies[1])\n\
+         0000:3b:00.1: set eswitch mode unknown -> switchdev (device_policies[1])\n\
          0000:b5:00.0: set sriov_numvfs 0 -> 1 (device_policies[2])\n\
-         error: 0000:5e:00.0: set sriov_numvfs to 4: sriov_numvfs: Is a directory (os error 21)\n"
+         bond0: create bond (mode active-backup miimon 100) (bond_configs[0])\n\
+         bond0: set link up (bond_configs[0])\n\
+         0000:3b:00.0: bind VF drivers (device_policies[1])\n\
+         0000:3b:00.1: bind VF drivers (device_policies[1])\n\
+         error: 0000:5e:00.0: set sriov_numvfs to 4: sriov_numvfs: Is a directory (os error 21)\n\
+         waiting: bond0: enslave: waiting for ens60f0np0, ens60f1np1 to appear\n"
     );
     assert_eq!(s.read("0000:3b:00.1", "sriov_numvfs"), "0");
 
     let o = run(&["--dry-run", "--json", "--config", &cfg, "--sysfs-root", &root(&s)]);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let a = &v["actions"][0];
+    let a = &v["actions"][2];
     assert_eq!(
         (&a["device"], &a["action"], &a["from"], &a["to"]),
         (&"0000:3b:00.1".into(), &"set_num_vfs".into(), &0.into(), &4.into())
@@ -160,7 +184,8 @@ fn changing_the_count_goes_through_zero() {
 #[test]
 fn once_configures_the_others_when_one_device_fails_then_is_idempotent() {
     let s = mixed_host();
-    let cfg = config_file(&s, DEFAULT);
+    // VF counts only: switchdev and bonds need the running kernel's netlink.
+    let cfg = config_file(&s, &counts_only(DEFAULT));
     let o = run(&["--once", "--config", &cfg, "--sysfs-root", &root(&s)]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);

@@ -1,8 +1,12 @@
-//! Runs a plan against the host: steps on one PF in order, PFs in parallel.
+//! Runs a plan against the host: steps on one PF in order, PFs in parallel,
+//! in the plan's three phases (PFs, bonds, VF drivers back).
 //!
 //! Every write is preceded by a read, so an action whose effect is already in
 //! place is skipped; one line is logged at info for each change made. A
 //! device's failure stops only that device's remaining steps.
+
+mod net;
+mod sysfs;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,10 +15,31 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use serde::Serialize;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
+use crate::netlink::{Kernel, Net, NetError, Offline};
 use crate::plan::{Action, DeviceError, DevicePlan, Plan, Step};
-use crate::sys::{DeviceKey, Host};
+use crate::sys::{DeviceKey, Host, Sysfs};
+
+/// What apply works through: sysfs and netlink.
+#[derive(Clone)]
+pub struct Backend {
+    pub sys: Arc<dyn Host>,
+    pub net: Arc<dyn Net>,
+}
+
+impl Backend {
+    /// The host under `sysfs_root`. Netlink describes the running kernel, so
+    /// it is used only when that root is the kernel's own `/sys`.
+    pub fn for_root(sysfs_root: &std::path::Path) -> Self {
+        let net: Arc<dyn Net> = if sysfs_root == std::path::Path::new("/sys") {
+            Arc::new(Kernel::new())
+        } else {
+            Arc::new(Offline)
+        };
+        Backend { sys: Arc::new(Sysfs::new(sysfs_root)), net }
+    }
+}
 
 /// How apply treats slow hosts and shutdown.
 #[derive(Debug, Clone)]
@@ -65,94 +90,125 @@ impl ApplyReport {
     }
 }
 
-/// Applies every device's actions; devices run concurrently.
-pub async fn apply(plan: &Plan, host: Arc<dyn Host>, opts: ApplyOptions) -> ApplyReport {
-    let runs = plan.devices.iter().map(|d| apply_device(d, host.clone(), opts.clone()));
-    ApplyReport { devices: join_all(runs).await }
+/// Applies the plan: every PF's steps (PFs concurrently), then the bonds
+/// (concurrently), then each PF's steps that wait for the bonds.
+pub async fn apply(plan: &Plan, backend: &Backend, opts: ApplyOptions) -> ApplyReport {
+    let opts = &opts;
+    let first = plan.devices.iter().map(|d| run_unit(d, &d.actions, backend, opts));
+    let mut devices = join_all(first).await;
+    let bonds = plan.bonds.iter().map(|d| run_unit(d, &d.actions, backend, opts));
+    let bonds = join_all(bonds).await;
+
+    // VFs unbound in the first phase get their drivers back even when that
+    // phase or a bond failed afterwards: leaving them unbound helps nobody.
+    let last = plan.devices.iter().zip(&devices).map(|(d, run)| async move {
+        if run.unbound && !d.after_bonds.is_empty() {
+            Some(run_unit(d, &d.after_bonds, backend, opts).await)
+        } else {
+            None
+        }
+    });
+    let last = join_all(last).await;
+    for (run, more) in devices.iter_mut().zip(last) {
+        if let Some(more) = more {
+            run.outcome.changes += more.outcome.changes;
+            if run.outcome.error.is_none() {
+                run.outcome.error = more.outcome.error;
+            }
+        }
+    }
+    devices.extend(bonds);
+
+    for (dp, run) in plan.units().zip(devices.iter_mut()) {
+        if run.outcome.error.is_none() {
+            if let Some(e) = dp.error.as_ref().filter(|e| e.waiting) {
+                info!(device = %dp.device, step = %e.step, "{e}");
+                run.outcome.error = Some(e.clone());
+            }
+        }
+    }
+    ApplyReport { devices: devices.into_iter().map(|r| r.outcome).collect() }
 }
 
-/// Applies one device's actions in order, stopping at the first failure.
-pub async fn apply_device(
+/// One unit's run: its outcome, and whether it unbound VF drivers.
+struct Run {
+    outcome: DeviceOutcome,
+    unbound: bool,
+}
+
+/// Runs `actions` of one device or bond in order, stopping at the first failure.
+async fn run_unit(
     dp: &DevicePlan,
-    host: Arc<dyn Host>,
-    opts: ApplyOptions,
-) -> DeviceOutcome {
-    let mut out =
+    actions: &[Action],
+    backend: &Backend,
+    opts: &ApplyOptions,
+) -> Run {
+    let outcome =
         DeviceOutcome { device: dp.device.clone(), policy: dp.policy, changes: 0, error: None };
-    if let Some(e) = &dp.error {
-        if e.waiting {
-            info!(device = %dp.device, step = %e.step, "{e}");
-        } else {
-            warn!(device = %dp.device, step = %e.step, "{e}");
-        }
-        out.error = Some(e.clone());
-        return out;
+    let mut run = Run { outcome, unbound: false };
+    if let Some(e) = dp.error.as_ref().filter(|e| !e.waiting) {
+        warn!(device = %dp.device, step = %e.step, "{e}");
+        run.outcome.error = Some(e.clone());
+        return run;
     }
-    for action in &dp.actions {
+    for action in actions {
         if opts.stop.load(Ordering::SeqCst) {
             let step = action.step.describe();
-            out.error = Some(DeviceError::new(&dp.device, step, "not started: shutting down"));
+            run.outcome.error =
+                Some(DeviceError::new(&dp.device, step, "not started: shutting down"));
             break;
         }
-        match run(action, &host, &opts).await {
-            Ok(changed) => out.changes += usize::from(changed),
+        run.unbound |= action.step == Step::UnbindVfs;
+        match step(action, backend, opts).await {
+            Ok(changed) => run.outcome.changes += usize::from(changed),
             Err(e) => {
                 warn!(device = %dp.device, action = action.step.name(), step = %e.step, "{e}");
-                out.error = Some(e);
+                run.outcome.error = Some(e);
                 break;
             }
         }
     }
-    out
+    run
 }
 
 /// Runs one action; `Ok(true)` when it changed the host.
-async fn run(
-    action: &Action,
-    host: &Arc<dyn Host>,
-    opts: &ApplyOptions,
-) -> Result<bool, DeviceError> {
-    match action.step {
-        Step::SetNumVfs { to, .. } => set_num_vfs(action, host, to, opts).await,
+async fn step(action: &Action, b: &Backend, opts: &ApplyOptions) -> Result<bool, DeviceError> {
+    match &action.step {
+        Step::SetNumVfs { to, .. } => sysfs::set_num_vfs(action, &b.sys, *to, opts).await,
+        Step::UnbindVfs => sysfs::unbind_vfs(action, &b.sys, opts).await,
+        Step::BindVfs => sysfs::bind_vfs(action, &b.sys, opts).await,
+        Step::SetEswitchMode { to, .. } => net::set_eswitch_mode(action, b, *to, opts).await,
+        Step::SetVf { interface, settings } => {
+            net::set_vf(action, b, interface, settings, opts).await
+        }
+        Step::CreateBond { mode, miimon } => {
+            net::create_bond(action, b, *mode, *miimon, opts).await
+        }
+        Step::SetBondMiimon { to, .. } => net::set_bond_miimon(action, b, *to, opts).await,
+        Step::Enslave { slave } => net::enslave(action, b, slave, opts).await,
+        Step::SetUp => net::set_up(action, b, opts).await,
     }
 }
 
-async fn set_num_vfs(
+/// Runs a netlink call bounded by the step timeout, naming the step on failure.
+async fn netlink<T>(
     action: &Action,
-    host: &Arc<dyn Host>,
-    to: u32,
+    step: &str,
     opts: &ApplyOptions,
-) -> Result<bool, DeviceError> {
-    let key = action.key.clone();
-    let have = blocking(host, &key, opts, |h, k| h.read_num_vfs(k))
-        .await
-        .map_err(|e| e.at(&action.device, "read sriov_numvfs".to_string()))?;
-    if have == to {
-        debug!(device = %action.device, num_vfs = to, "sriov_numvfs already {to}; nothing to do");
-        return Ok(false);
+    call: impl std::future::Future<Output = Result<T, NetError>>,
+) -> Result<T, DeviceError> {
+    match tokio::time::timeout(opts.step_timeout, call).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(net_error(action, step, &e, e.to_string())),
+        Err(_) => Err(CallError::Timeout(opts.step_timeout).at(&action.device, step.to_string())),
     }
+}
 
-    let step = action.step.describe();
-    if have != 0 && to != 0 {
-        // The plan expected 0 here; the host moved under us. Writing now
-        // would only earn EBUSY, so report it and let the next pass replan.
-        let cause = format!("device has {have} VFs now; the count must go through 0");
-        return Err(DeviceError::new(&action.device, step, cause));
-    }
-    debug!(device = %action.device, "{}: writing sriov_numvfs = {to}", action.device);
-    blocking(host, &key, opts, move |h, k| h.write_num_vfs(k, to))
-        .await
-        .map_err(|e| e.at(&action.device, step))?;
-    info!(
-        device = %action.device,
-        action = "set_num_vfs",
-        policy = action.policy,
-        from = have,
-        to,
-        "{}: set sriov_numvfs {have} -> {to}",
-        action.device
-    );
-    Ok(true)
+/// A netlink failure as a device error, keeping the kernel's errno.
+fn net_error(action: &Action, step: &str, e: &NetError, cause: String) -> DeviceError {
+    let mut err = DeviceError::new(&action.device, step, cause);
+    err.errno = e.errno();
+    err
 }
 
 /// A host call's failure, before it is tied to a device and step.

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::*;
+use crate::netlink::fault::FakeNet;
 use crate::plan::{DevicePlan, Plan, Step};
 use crate::sys::fault::{Fault, FaultyHost, Op};
 use crate::sys::{DeviceKey, Host};
@@ -26,6 +27,21 @@ impl Host for Table {
         self.0.lock().unwrap().insert(dev.address.clone(), n);
         Ok(())
     }
+
+    /// VFs named `PF-vfN`; the odd ones are bound to `vf-driver`, the even ones not.
+    fn vf_drivers(&self, pf: &DeviceKey) -> io::Result<Vec<(String, Option<String>)>> {
+        let n = self.read_num_vfs(pf)?;
+        let driver = |i: u32| (i % 2 == 1).then(|| "vf-driver".to_string());
+        Ok((0..n).map(|i| (format!("{}-vf{i}", pf.address), driver(i))).collect())
+    }
+
+    fn unbind(&self, _: &str) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn probe(&self, _: &str) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn table(entries: &[(&str, u32)]) -> Table {
@@ -43,21 +59,32 @@ fn device_plan(address: &str, steps: &[(u32, u32)]) -> DevicePlan {
             step: Step::SetNumVfs { from, to },
         })
         .collect();
-    DevicePlan { key, device: address.into(), policy: Some(0), actions, error: None }
+    DevicePlan {
+        key,
+        device: address.into(),
+        policy: Some(0),
+        actions,
+        after_bonds: vec![],
+        error: None,
+    }
 }
 
 fn opts(ms: u64) -> ApplyOptions {
     ApplyOptions::new(Duration::from_millis(ms))
 }
 
+fn backend(host: Arc<FaultyHost<Table>>) -> Backend {
+    Backend { sys: host, net: Arc::new(FakeNet::new()) }
+}
+
 async fn run_plan(host: Arc<FaultyHost<Table>>, plan: Plan, ms: u64) -> ApplyReport {
-    apply(&plan, host, opts(ms)).await
+    apply(&plan, &backend(host), opts(ms)).await
 }
 
 #[tokio::test]
 async fn writes_in_order_through_zero() {
     let host = Arc::new(FaultyHost::new(table(&[("a", 2)])));
-    let plan = Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])] };
+    let plan = Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])], bonds: vec![] };
     let report = run_plan(host.clone(), plan, 1000).await;
     assert_eq!(report.changes(), 2);
     let writes: Vec<Option<u32>> = host.writes().iter().map(|c| c.value).collect();
@@ -68,7 +95,7 @@ async fn writes_in_order_through_zero() {
 #[tokio::test]
 async fn an_action_already_in_effect_writes_nothing() {
     let host = Arc::new(FaultyHost::new(table(&[("a", 4)])));
-    let plan = Plan { devices: vec![device_plan("a", &[(0, 4)])] };
+    let plan = Plan { devices: vec![device_plan("a", &[(0, 4)])], bonds: vec![] };
     let report = run_plan(host.clone(), plan, 1000).await;
     assert_eq!((report.changes(), report.failures().count()), (0, 0));
     assert!(host.writes().is_empty());
@@ -82,8 +109,10 @@ async fn each_injected_errno_fails_only_its_device() {
             Op::WriteNumVfs,
             Fault::Errno(errno),
         ));
-        let plan =
-            Plan { devices: ["a", "b", "c"].iter().map(|d| device_plan(d, &[(0, 3)])).collect() };
+        let plan = Plan {
+            devices: ["a", "b", "c"].iter().map(|d| device_plan(d, &[(0, 3)])).collect(),
+            bonds: vec![],
+        };
         let report = run_plan(host.clone(), plan, 1000).await;
 
         let errs: Vec<String> = report.failures().map(|e| e.to_string()).collect();
@@ -108,7 +137,7 @@ async fn a_failed_first_step_stops_the_rest_of_that_device() {
         1,
         Fault::Errno(16),
     ));
-    let plan = Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])] };
+    let plan = Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])], bonds: vec![] };
     let report = run_plan(host.clone(), plan, 1000).await;
     assert_eq!(host.writes().len(), 1);
     assert_eq!(report.devices[0].error.as_ref().unwrap().step, "set sriov_numvfs to 0");
@@ -118,8 +147,12 @@ async fn a_failed_first_step_stops_the_rest_of_that_device() {
 async fn a_read_failure_is_reported_as_the_read_step() {
     let host =
         Arc::new(FaultyHost::new(table(&[("a", 0)])).always("a", Op::ReadNumVfs, Fault::Errno(5)));
-    let report =
-        run_plan(host.clone(), Plan { devices: vec![device_plan("a", &[(0, 1)])] }, 1000).await;
+    let report = run_plan(
+        host.clone(),
+        Plan { devices: vec![device_plan("a", &[(0, 1)])], bonds: vec![] },
+        1000,
+    )
+    .await;
     assert!(report.failures().next().unwrap().to_string().starts_with("a: read sriov_numvfs: "));
     assert!(host.writes().is_empty());
 }
@@ -131,8 +164,10 @@ async fn a_hung_write_times_out_while_other_devices_finish() {
         Op::WriteNumVfs,
         Fault::Hang(Duration::from_millis(1500)),
     ));
-    let plan =
-        Plan { devices: vec![device_plan("slow", &[(0, 2)]), device_plan("fast", &[(0, 2)])] };
+    let plan = Plan {
+        devices: vec![device_plan("slow", &[(0, 2)]), device_plan("fast", &[(0, 2)])],
+        bonds: vec![],
+    };
     let report = run_plan(host.clone(), plan, 200).await;
     let err = report.devices[0].error.as_ref().unwrap().to_string();
     assert!(err.starts_with("slow: set sriov_numvfs to 2: timed out after 0.2s"), "{err}");
@@ -142,8 +177,12 @@ async fn a_hung_write_times_out_while_other_devices_finish() {
 #[tokio::test]
 async fn a_host_that_moved_since_planning_is_not_written() {
     let host = Arc::new(FaultyHost::new(table(&[("a", 3)])));
-    let report =
-        run_plan(host.clone(), Plan { devices: vec![device_plan("a", &[(0, 4)])] }, 1000).await;
+    let report = run_plan(
+        host.clone(),
+        Plan { devices: vec![device_plan("a", &[(0, 4)])], bonds: vec![] },
+        1000,
+    )
+    .await;
     let err = report.failures().next().unwrap().to_string();
     assert_eq!(err, "a: set sriov_numvfs to 4: device has 3 VFs now; the count must go through 0");
     assert!(host.writes().is_empty());
@@ -155,7 +194,7 @@ async fn plan_errors_pass_through_without_touching_the_host() {
     let mut dp = device_plan("a", &[]);
     dp.error =
         Some(DeviceError::new("a", "set sriov_numvfs to 9", "device supports at most 7 VFs"));
-    let report = run_plan(host.clone(), Plan { devices: vec![dp] }, 1000).await;
+    let report = run_plan(host.clone(), Plan { devices: vec![dp], bonds: vec![] }, 1000).await;
     assert_eq!(report.failures().count(), 1);
     assert!(host.calls().is_empty());
 }
@@ -165,8 +204,8 @@ async fn a_stop_request_lets_no_further_step_start() {
     let host = Arc::new(FaultyHost::new(table(&[("a", 2)])));
     let o = opts(1000);
     o.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let report =
-        apply(&Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])] }, host.clone(), o).await;
+    let plan = Plan { devices: vec![device_plan("a", &[(2, 0), (0, 4)])], bonds: vec![] };
+    let report = apply(&plan, &backend(host.clone()), o).await;
     assert!(host.calls().is_empty());
     let err = report.failures().next().unwrap().to_string();
     assert_eq!(err, "a: set sriov_numvfs to 0: not started: shutting down");

@@ -4,19 +4,17 @@ use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Args, Exit};
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::apply::{self, ApplyOptions};
+use crate::apply::{self, ApplyOptions, Backend};
 use crate::config::{self, ConfigError, Loaded};
 use crate::daemon::{self, state::State};
 use crate::discover::{self, Device};
 use crate::ids::PCI_IDS_PATH;
 use crate::plan::{self, check::check_host};
-use crate::sys::Sysfs;
 use crate::{logging, report};
 
 pub(super) fn create_config(args: &Args) -> Exit {
@@ -52,15 +50,11 @@ fn write_config(path: &Path) -> io::Result<()> {
 
 pub(super) fn discover(args: &Args) -> Exit {
     init_logging(args, None);
-    let Some(mut devices) = discover_host(args) else {
+    let Some(rt) = runtime() else { return Exit::Failure };
+    let backend = Backend::for_root(&args.sysfs_root);
+    let Some(devices) = rt.block_on(discover_host(args, &backend)) else {
         return Exit::Failure;
     };
-    // devlink describes the live host, not a captured tree under --sysfs-root.
-    if args.sysfs_root == Path::new("/sys") {
-        if let Some(rt) = runtime() {
-            rt.block_on(discover::eswitch::fill(&mut devices));
-        }
-    }
     print(if args.json {
         report::discover_json(&devices)
     } else {
@@ -109,7 +103,9 @@ pub(super) fn validate(args: &Args) -> Exit {
 }
 
 pub(super) fn dry_run(args: &Args) -> Exit {
-    let plan = match load_and_plan(args) {
+    let Some(rt) = runtime() else { return Exit::Failure };
+    let backend = Backend::for_root(&args.sysfs_root);
+    let plan = match rt.block_on(load_and_plan(args, &backend)) {
         Ok(plan) => plan,
         Err(exit) => return exit,
     };
@@ -122,15 +118,15 @@ pub(super) fn dry_run(args: &Args) -> Exit {
 }
 
 pub(super) fn once(args: &Args) -> Exit {
-    let plan = match load_and_plan(args) {
+    let Some(rt) = runtime() else { return Exit::Failure };
+    let backend = Backend::for_root(&args.sysfs_root);
+    let plan = match rt.block_on(load_and_plan(args, &backend)) {
         Ok(plan) => plan,
         Err(exit) => return exit,
     };
 
-    let Some(rt) = runtime() else { return Exit::Failure };
-    let host = Arc::new(Sysfs::new(&args.sysfs_root));
     let opts = ApplyOptions::new(Duration::from_secs(args.step_timeout));
-    let result = rt.block_on(apply::apply(&plan, host, opts));
+    let result = rt.block_on(apply::apply(&plan, &backend, opts));
 
     print(if args.json { report::apply_json(&result) } else { report::apply_text(&result) });
     if result.failures().next().is_some() {
@@ -142,10 +138,11 @@ pub(super) fn once(args: &Args) -> Exit {
 
 /// The config, the host, and the plan between them; the exit status when
 /// one of them cannot be had.
-fn load_and_plan(args: &Args) -> Result<plan::Plan, Exit> {
+async fn load_and_plan(args: &Args, backend: &Backend) -> Result<plan::Plan, Exit> {
     let loaded = load_config(args).ok_or(Exit::Config)?;
-    let devices = discover_host(args).ok_or(Exit::Failure)?;
-    Ok(plan::plan(&loaded.config, &devices))
+    let devices = discover_host(args, backend).await.ok_or(Exit::Failure)?;
+    let ifaces = discover::interfaces(&args.sysfs_root);
+    Ok(plan::plan(&loaded.config, &devices, &ifaces))
 }
 
 /// Loads the config and sets up logging from it; prints every error otherwise.
@@ -175,9 +172,14 @@ fn config_failure(e: &ConfigError) -> Exit {
     Exit::Config
 }
 
-fn discover_host(args: &Args) -> Option<Vec<Device>> {
+/// Discovery, with what netlink adds (eswitch modes, VF settings) when
+/// `--sysfs-root` is the running kernel's.
+async fn discover_host(args: &Args, backend: &Backend) -> Option<Vec<Device>> {
     match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
-        Ok(devices) => Some(devices),
+        Ok(mut devices) => {
+            discover::kernel::fill(&mut devices, backend.net.as_ref()).await;
+            Some(devices)
+        }
         Err(e) => {
             eprintln!("sriov-manager: discovery failed: {e}");
             None

@@ -6,6 +6,7 @@
 //! turned into the typed [`Config`].
 
 mod validate;
+mod vf;
 
 use std::fmt;
 use std::fs;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use validate::{is_valid_ifname, is_valid_pci_address};
+pub use vf::parse_mac;
 
 /// Where the daemon and the CLI look for the config by default.
 pub const DEFAULT_PATH: &str = "/etc/sriov-manager/config.json";
@@ -73,6 +75,34 @@ pub struct DevicePolicy {
     /// without PCI IDs, such as netdevsim.
     #[serde(default)]
     pub drivers: Vec<String>,
+    /// Settings for individual VFs, applied after the VFs exist
+    /// (`ip link set dev PF vf N ...`).
+    #[serde(default)]
+    pub vf_settings: Vec<VfSettings>,
+}
+
+/// What to set on one VF of each PF the policy selects; unset fields are left
+/// as they are. `Default` (VF 0, nothing set) is a base for change sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VfSettings {
+    /// VF index (the N of the PF's virtfnN link), below the policy's num_vfs.
+    pub vf: u32,
+    /// Administrative MAC address, "02:00:00:00:00:01" style (stored lower case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    /// VLAN ID 1-4094 that the PF tags the VF's traffic with; 0 clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vlan: Option<u16>,
+    /// 802.1p priority 0-7 for that VLAN; needs `vlan`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qos: Option<u8>,
+    /// Drop frames whose source MAC is not the VF's (`spoofchk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spoof_check: Option<bool>,
+    /// Let the VF change its MAC and enter promiscuous mode (`trust`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust: Option<bool>,
 }
 
 /// The two documented ways to deploy a PF.
@@ -294,6 +324,9 @@ fn normalize(mut config: Config) -> Config {
         for a in &mut p.pci_addresses {
             a.make_ascii_lowercase();
         }
+        for mac in p.vf_settings.iter_mut().filter_map(|s| s.mac.as_mut()) {
+            mac.make_ascii_lowercase();
+        }
     }
     config
 }
@@ -305,6 +338,14 @@ impl DevicePolicy {
             Some(d) => format!("device_policies[{index}] ({d})"),
             None => format!("device_policies[{index}]"),
         }
+    }
+}
+
+impl VfSettings {
+    /// The MAC address as bytes, when one is set; a validated config always
+    /// parses.
+    pub fn mac_bytes(&self) -> Option<[u8; 6]> {
+        self.mac.as_deref().and_then(parse_mac)
     }
 }
 

@@ -260,3 +260,140 @@ fn diagnostics_display_their_path() {
     assert_eq!(Diagnostic::error("a.b", "bad").to_string(), "error: a.b: bad");
     assert_eq!(Diagnostic::warning("", "hmm").to_string(), "warning: hmm");
 }
+
+#[test]
+fn vf_settings_round_trip_and_macs_are_stored_lower_case() {
+    let text = r#"{"version": "1.0", "description": "lab", "device_policies": [
+        {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 4, "description": "cx7",
+         "pci_addresses": ["0000:3b:00.0"], "vf_settings": [
+           {"vf": 0, "mac": "02:AA:00:00:00:01", "vlan": 100, "qos": 3,
+            "spoof_check": true, "trust": false},
+           {"vf": 3, "vlan": 0, "trust": true}]}]}"#;
+    let c = load_str(text).unwrap().config;
+    let vfs = &c.device_policies[0].vf_settings;
+    assert_eq!(vfs[0].mac.as_deref(), Some("02:aa:00:00:00:01"));
+    assert_eq!(vfs[0].mac_bytes(), Some([2, 0xaa, 0, 0, 0, 1]));
+    assert_eq!((vfs[0].vlan, vfs[0].qos, vfs[0].spoof_check), (Some(100), Some(3), Some(true)));
+    let bare =
+        VfSettings { vf: 3, mac: None, vlan: None, qos: None, spoof_check: None, trust: None };
+    assert_eq!(vfs[1], VfSettings { vlan: Some(0), trust: Some(true), ..bare });
+    assert_eq!(vfs[1].mac_bytes(), None);
+
+    let json = serde_json::to_string(&c).unwrap();
+    assert!(!json.contains("null"), "unset VF fields are left out: {json}");
+    assert_eq!(load_str(&json).unwrap().config, c);
+    assert!(load_str(DEFAULT_JSON).unwrap().config.device_policies[0].vf_settings.is_empty());
+}
+
+#[test]
+fn vf_settings_tree_errors_are_all_reported_by_json_path() {
+    let errs = errors(
+        r#"{"version": "1.0", "device_policies": [
+             {"pf_names": ["eth0"], "num_vfs": 4, "vf_settings": [
+               {"vf": -1, "mac": "02:00:00:00:00", "vlan": 4095, "qos": 8,
+                "spoof_check": "on", "trust": 1, "rate": 5},
+               {"mac": 7},
+               "x",
+               {"vf": 65535, "mac": "02-00-00-00-00-01", "vlan": -1}]},
+             {"drivers": ["igb"], "num_vfs": 1, "vf_settings": {}},
+             {"drivers": ["igb"], "num_vfs": 1, "vf_settings": [{"vf": 5, "vlan": 1}]}]}"#,
+    );
+    let p = "device_policies[0].vf_settings";
+    for (path, words) in [
+        (format!("{p}[0].vf"), "non-negative integer"),
+        (format!("{p}[0].mac"), "\"02:00:00:00:00\" is not a MAC address"),
+        (format!("{p}[0].vlan"), "4095 is out of range 0..=4094"),
+        (format!("{p}[0].qos"), "8 is out of range 0..=7"),
+        (format!("{p}[0].spoof_check"), "true or false"),
+        (format!("{p}[0].trust"), "true or false"),
+        (format!("{p}[0].rate"), "unknown field; expected one of: vf, mac, vlan, qos"),
+        (format!("{p}[1].vf"), "missing"),
+        (format!("{p}[1].mac"), "must be a string"),
+        (format!("{p}[2]"), "must be an object"),
+        (format!("{p}[3].vf"), "65535 is out of range 0..=65534"),
+        (format!("{p}[3].mac"), "not a MAC address"),
+        (format!("{p}[3].vlan"), "non-negative integer"),
+        ("device_policies[1].vf_settings".to_string(), "must be an array"),
+        ("device_policies[2].vf_settings[0].vf".to_string(), "VF 5 does not exist"),
+    ] {
+        assert!(has(&errs, &path, words), "missing {path}: {words} in {errs:#?}");
+    }
+    assert_eq!(errs.len(), 15, "{errs:#?}");
+}
+
+#[test]
+fn vf_settings_semantic_errors_are_all_reported_by_json_path() {
+    let errs = errors(
+        r#"{"version": "1.0", "device_policies": [
+             {"pci_addresses": ["0000:3b:00.0"], "num_vfs": 2, "vf_settings": [
+               {"vf": 0, "mac": "02:00:00:00:00:AB"},
+               {"vf": 2, "trust": true},
+               {"vf": 0, "spoof_check": false},
+               {"vf": 1}]},
+             {"pf_names": ["eth1"], "num_vfs": 4, "vf_settings": [
+               {"vf": 0, "qos": 3},
+               {"vf": 1, "mac": "02:00:00:00:00:ab"},
+               {"vf": 2, "mac": "01:00:5e:00:00:01"},
+               {"vf": 3, "mac": "00:00:00:00:00:00"}]},
+             {"drivers": ["igb"], "num_vfs": 0, "vf_settings": [{"vf": 0, "vlan": 5}]},
+             {"pci_addresses": ["0000:3b:00.0", "0000:3b:00.1"], "num_vfs": 2,
+              "vf_settings": [{"vf": 0, "vlan": 5}, {"vf": 1, "mac": "02:00:00:00:00:03"}]},
+             {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 1,
+              "vf_settings": [{"vf": 0, "mac": "02:00:00:00:00:04"}]}]}"#,
+    );
+    let one_pf = "a MAC address can only be given in a policy that selects one PF: set \
+                  pci_addresses or pf_names to one entry";
+    for (path, words) in [
+        ("[0].vf_settings[1].vf", "VF 2 does not exist: num_vfs is 2, so the VFs are 0 to 1"),
+        ("[0].vf_settings[2].vf", "VF 0 already has an entry, device_policies[0].vf_settings[0]"),
+        ("[0].vf_settings[3]", "sets nothing"),
+        ("[1].vf_settings[0].qos", "needs vlan"),
+        (
+            "[1].vf_settings[1].mac",
+            "\"02:00:00:00:00:ab\" is already the MAC of device_policies[0].vf_settings[0].mac",
+        ),
+        ("[1].vf_settings[2].mac", "multicast"),
+        ("[1].vf_settings[3].mac", "all-zero"),
+        ("[2].vf_settings[0].vf", "VF 0 does not exist: the policy makes no VFs"),
+        ("[3].vf_settings[1].mac", one_pf),
+        ("[4].vf_settings[0].mac", one_pf),
+    ] {
+        let path = format!("device_policies{path}");
+        assert!(has(&errs, &path, words), "missing {path}: {words} in {errs:#?}");
+    }
+    assert_eq!(errs.len(), 10, "{errs:#?}");
+}
+
+#[test]
+fn a_mac_needs_one_entry_in_pci_addresses_or_pf_names() {
+    let ok = load_str(
+        r#"{"version": "1.0", "device_policies": [
+             {"pci_addresses": ["0000:3b:00.0"], "pf_names": ["a", "b"], "num_vfs": 1,
+              "vf_settings": [{"vf": 0, "mac": "02:00:00:00:00:01"}]},
+             {"drivers": ["igb"], "pf_names": ["c"], "num_vfs": 1,
+              "vf_settings": [{"vf": 0, "mac": "02:00:00:00:00:02"}]},
+             {"drivers": ["igb"], "num_vfs": 2, "vf_settings": [{"vf": 1, "vlan": 7}]}]}"#,
+    );
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn parse_mac_takes_six_hex_pairs_in_either_case() {
+    assert_eq!(parse_mac("02:00:00:00:00:01"), Some([2, 0, 0, 0, 0, 1]));
+    assert_eq!(parse_mac("AA:bb:Cc:dD:0e:F0"), Some([0xaa, 0xbb, 0xcc, 0xdd, 0x0e, 0xf0]));
+    for bad in [
+        "",
+        "02:00:00:00:00",
+        "02:00:00:00:00:01:02",
+        "02:00:00:00:00:01:",
+        "02-00-00-00-00-01",
+        "0200.0000.0001",
+        "2:00:00:00:00:01",
+        "002:00:00:00:00:01",
+        "+2:00:00:00:00:01",
+        "02:00:00:00:00:0g",
+        " 02:00:00:00:00:01",
+    ] {
+        assert_eq!(parse_mac(bad), None, "{bad:?}");
+    }
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{
-    BondConfig, BondMode, DevicePolicy, Diagnostic, LogLevel, PolicyMode, MAX_MII_MONITOR_MS,
+    vf, BondConfig, BondMode, DevicePolicy, Diagnostic, LogLevel, PolicyMode, MAX_MII_MONITOR_MS,
 };
 use crate::ids::{self, Role};
 
@@ -21,11 +21,12 @@ const POLICY_FIELDS: &[&str] = &[
     "pci_addresses",
     "pf_names",
     "drivers",
+    "vf_settings",
 ];
 const BOND_FIELDS: &[&str] = &["bond_name", "slave_interfaces", "mode", "mii_monitor"];
 
 /// The kernel caps `sriov_totalvfs` at a u16.
-const MAX_NUM_VFS: u64 = u16::MAX as u64;
+pub(super) const MAX_NUM_VFS: u64 = u16::MAX as u64;
 
 /// Checks the raw tree: shapes, types, enums and formats.
 pub(super) fn check_tree(root: &Value) -> Vec<Diagnostic> {
@@ -58,11 +59,11 @@ pub(super) fn check_tree(root: &Value) -> Vec<Diagnostic> {
 }
 
 #[derive(Default)]
-struct Checker {
+pub(super) struct Checker {
     diags: Vec<Diagnostic>,
 }
 
-fn join(base: &str, key: &str) -> String {
+pub(super) fn join(base: &str, key: &str) -> String {
     if base.is_empty() {
         key.to_string()
     } else {
@@ -71,11 +72,11 @@ fn join(base: &str, key: &str) -> String {
 }
 
 impl Checker {
-    fn err(&mut self, path: impl Into<String>, msg: impl Into<String>) {
+    pub(super) fn err(&mut self, path: impl Into<String>, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(path, msg));
     }
 
-    fn unknown_fields(&mut self, obj: &Map<String, Value>, base: &str, known: &[&str]) {
+    pub(super) fn unknown_fields(&mut self, obj: &Map<String, Value>, base: &str, known: &[&str]) {
         for key in obj.keys().filter(|k| !known.contains(&k.as_str())) {
             self.err(
                 join(base, key),
@@ -111,7 +112,7 @@ impl Checker {
         }
     }
 
-    fn uint(&mut self, v: &Value, path: &str, max: u64) -> Option<u64> {
+    pub(super) fn uint(&mut self, v: &Value, path: &str, max: u64) -> Option<u64> {
         match v.as_u64() {
             Some(n) if n <= max => Some(n),
             Some(n) => {
@@ -208,6 +209,9 @@ impl Checker {
         self.str_list(obj, path, "pci_addresses", check_pci_address);
         self.str_list(obj, path, "pf_names", check_ifname);
         self.str_list(obj, path, "drivers", check_driver);
+        for (i, s) in self.array(obj, path, "vf_settings").iter().enumerate() {
+            self.vf_entry(s, &format!("{path}.vf_settings[{i}]"));
+        }
 
         let has_selector = obj.contains_key("vendor_id")
             || obj.contains_key("device_id")
@@ -276,7 +280,8 @@ impl Checker {
     }
 }
 
-/// Checks that span entries: duplicates and policies that can never apply.
+/// Checks that span entries: duplicates, policies that can never apply, and
+/// `vf_settings` (in `vf`).
 /// Entries that failed the tree check are `None`, so that these checks still
 /// run on the rest, with the right indices, and every error shows at once.
 pub(super) fn check_semantics(
@@ -360,10 +365,11 @@ pub(super) fn check_semantics(
             _ => {}
         }
     }
+    diags.extend(vf::check_semantics(policies));
     diags
 }
 
-fn indexed<T>(items: &[Option<T>]) -> impl Iterator<Item = (usize, &T)> {
+pub(super) fn indexed<T>(items: &[Option<T>]) -> impl Iterator<Item = (usize, &T)> {
     items.iter().enumerate().filter_map(|(i, x)| x.as_ref().map(|x| (i, x)))
 }
 

@@ -17,9 +17,8 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::time::{self, Interval, MissedTickBehavior};
 use tracing::{debug, error, info, warn};
 
-use crate::apply::ApplyOptions;
+use crate::apply::{ApplyOptions, Backend};
 use crate::config::{self, Config, ConfigError, Loaded};
-use crate::sys::Sysfs;
 use reconcile::{Reconciler, Scope};
 use watch::{Coalescer, Monitor};
 
@@ -74,11 +73,11 @@ pub async fn run(
         i
     });
 
-    let host = Arc::new(Sysfs::new(&opts.sysfs_root));
+    let backend = Backend::for_root(&opts.sysfs_root);
     let apply_opts = ApplyOptions::new(opts.step_timeout);
     let mut d = Daemon {
         stop: apply_opts.stop.clone(),
-        rec: Reconciler::new(opts.sysfs_root.clone(), host, apply_opts),
+        rec: Reconciler::new(opts.sysfs_root.clone(), backend, apply_opts),
         coalescer: Coalescer::new(opts.settle, opts.max_delay),
         opts,
         config,

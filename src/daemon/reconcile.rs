@@ -3,18 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, info, warn};
 
 use super::state::{self, Desired, DeviceRecord, Observed, Outcome, PolicyRef};
 use super::watch::Known;
-use crate::apply::{self, ApplyOptions};
+use crate::apply::{self, ApplyOptions, Backend, DeviceOutcome};
 use crate::config::Config;
 use crate::discover::{self, Device, DiscoverError};
-use crate::plan::{self, Plan};
-use crate::sys::{DeviceKey, Host};
+use crate::plan::{self, DevicePlan, Plan, BOND_BUS};
+use crate::sys::DeviceKey;
 
 /// Retry delays for a failing device: doubling from `base` up to `max`.
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +55,7 @@ struct Tracked {
 pub struct Reconciler {
     pub sysfs_root: PathBuf,
     pub pci_ids: PathBuf,
-    pub host: Arc<dyn Host>,
+    pub backend: Backend,
     pub opts: ApplyOptions,
     pub backoff: Backoff,
     known: Known,
@@ -64,11 +63,11 @@ pub struct Reconciler {
 }
 
 impl Reconciler {
-    pub fn new(sysfs_root: PathBuf, host: Arc<dyn Host>, opts: ApplyOptions) -> Self {
+    pub fn new(sysfs_root: PathBuf, backend: Backend, opts: ApplyOptions) -> Self {
         Reconciler {
             sysfs_root,
             pci_ids: PathBuf::from(crate::ids::PCI_IDS_PATH),
-            host,
+            backend,
             opts,
             backoff: Backoff::default(),
             known: Known::default(),
@@ -80,14 +79,14 @@ impl Reconciler {
         &self.known
     }
 
-    /// Discovers the host, then configures the PFs in `scope` that a policy selects.
-    /// Returns the PFs it changed.
+    /// Discovers the host, then configures the PFs in `scope` that a policy
+    /// selects and the bonds over their interfaces. Returns what it changed.
     pub async fn reconcile(
         &mut self,
         config: &Config,
         scope: Scope,
     ) -> Result<Vec<DeviceKey>, DiscoverError> {
-        let devices = self.discover()?;
+        let devices = self.discover().await?;
         let in_scope = |k: &DeviceKey| match &scope {
             Scope::All => true,
             Scope::Only(keys) => keys.contains(k),
@@ -97,7 +96,8 @@ impl Reconciler {
         let gone: Vec<DeviceKey> = self
             .tracked
             .keys()
-            .filter(|k| in_scope(k) && !devices.iter().any(|d| d.key() == **k))
+            .filter(|k| k.bus != BOND_BUS && in_scope(k))
+            .filter(|k| !devices.iter().any(|d| d.key() == **k))
             .cloned()
             .collect();
         for key in gone {
@@ -105,90 +105,86 @@ impl Reconciler {
             self.tracked.remove(&key);
         }
 
+        let scoped: Vec<&Device> = devices.iter().filter(|d| in_scope(&d.key())).collect();
         let mut plan = Plan::default();
-        for dev in devices.iter().filter(|d| in_scope(&d.key())) {
+        for dev in &scoped {
             match plan::plan_device(config, dev) {
                 Some(dp) => plan.devices.push(dp),
-                None => {
-                    if self.tracked.remove(&dev.key()).is_some() {
-                        info!(
-                            device = %dev.key(),
-                            "{}: no policy selects it any more; leaving it as it is",
-                            dev.key()
-                        );
-                    } else {
-                        debug!(device = %dev.key(), "no policy selects this device");
-                    }
-                }
+                None => self.forget_unmatched(dev),
             }
         }
-        if plan.devices.is_empty() {
+        let bonds = match &scope {
+            Scope::All => (0..config.bond_configs.len()).collect(),
+            Scope::Only(keys) => plan::bonds_for(config, &scoped, keys),
+        };
+        let ifaces = discover::interfaces(&self.sysfs_root);
+        plan.bonds = bonds.into_iter().map(|i| plan::plan_bond(config, i, &ifaces)).collect();
+        if plan.devices.is_empty() && plan.bonds.is_empty() {
             return Ok(Vec::new());
         }
 
-        let report = apply::apply(&plan, self.host.clone(), self.opts.clone()).await;
+        let report = apply::apply(&plan, &self.backend, self.opts.clone()).await;
         // After changes, look again: the records show what is really there,
         // and the new VFs must be known so their events map to this PF.
-        let devices = if report.changes() > 0 { self.discover()? } else { devices };
+        let devices = if report.changes() > 0 { self.discover().await? } else { devices };
 
         let now = Instant::now();
         let mut changed = Vec::new();
-        for (dp, outcome) in plan.devices.iter().zip(&report.devices) {
+        for (dp, outcome) in plan.units().zip(&report.devices) {
             if outcome.changes > 0 {
                 changed.push(dp.key.clone());
             }
             let dev = devices.iter().find(|d| d.key() == dp.key);
-            let policy = dp.policy.map(|i| PolicyRef {
-                index: i,
-                description: config.device_policies[i].description.clone(),
-            });
-            let desired = Desired { num_vfs: dp.policy.map(|i| config.device_policies[i].num_vfs) };
-            let (result, error) = match &outcome.error {
-                None => (Outcome::Configured, None),
-                Some(e) if e.waiting => (Outcome::Waiting, Some(e.to_string())),
-                Some(e) => (Outcome::Failed, Some(e.to_string())),
-            };
-            let record = DeviceRecord {
-                device: dp.device.clone(),
-                bus: dp.key.bus.clone(),
-                policy,
-                desired,
-                observed: dev.map(observed).unwrap_or_default(),
-                result,
-                error,
-                changes: outcome.changes,
-                updated: state::now_rfc3339(),
-            };
-            let prev_failures = self.tracked.get(&dp.key).map_or(0, |t| t.failures);
-            let (failures, retry_at) = match result {
-                Outcome::Failed => {
-                    let n = prev_failures + 1;
-                    let delay = self.backoff.delay(n);
-                    warn!(
-                        device = %dp.device,
-                        failures = n,
-                        "{}: retrying in {}s",
-                        dp.device,
-                        delay.as_secs_f32()
-                    );
-                    (n, Some(now + delay))
-                }
-                Outcome::Waiting | Outcome::Configured => (0, None),
-            };
-            if result == Outcome::Configured && prev_failures > 0 {
-                info!(
-                    device = %dp.device,
-                    "{}: configured after {prev_failures} failed attempts",
-                    dp.device
-                );
-            }
-            self.tracked.insert(dp.key.clone(), Tracked { record, failures, retry_at });
+            let record = record(config, dp, dev, outcome);
+            self.track(dp, record, now);
         }
         Ok(changed)
     }
 
-    fn discover(&mut self) -> Result<Vec<Device>, DiscoverError> {
-        let devices = discover::discover(&self.sysfs_root, &self.pci_ids)?;
+    fn forget_unmatched(&mut self, dev: &Device) {
+        if self.tracked.remove(&dev.key()).is_some() {
+            info!(
+                device = %dev.key(),
+                "{}: no policy selects it any more; leaving it as it is",
+                dev.key()
+            );
+        } else {
+            debug!(device = %dev.key(), "no policy selects this device");
+        }
+    }
+
+    /// Remembers the outcome, and when a failed unit is due for a retry.
+    fn track(&mut self, dp: &DevicePlan, record: DeviceRecord, now: Instant) {
+        let result = record.result;
+        let prev_failures = self.tracked.get(&dp.key).map_or(0, |t| t.failures);
+        let (failures, retry_at) = match result {
+            Outcome::Failed => {
+                let n = prev_failures + 1;
+                let delay = self.backoff.delay(n);
+                warn!(
+                    device = %dp.device,
+                    failures = n,
+                    "{}: retrying in {}s",
+                    dp.device,
+                    delay.as_secs_f32()
+                );
+                (n, Some(now + delay))
+            }
+            Outcome::Waiting | Outcome::Configured => (0, None),
+        };
+        if result == Outcome::Configured && prev_failures > 0 {
+            info!(
+                device = %dp.device,
+                "{}: configured after {prev_failures} failed attempts",
+                dp.device
+            );
+        }
+        self.tracked.insert(dp.key.clone(), Tracked { record, failures, retry_at });
+    }
+
+    async fn discover(&mut self) -> Result<Vec<Device>, DiscoverError> {
+        let mut devices = discover::discover(&self.sysfs_root, &self.pci_ids)?;
+        discover::kernel::fill(&mut devices, self.backend.net.as_ref()).await;
         self.known = Known::from_devices(&devices);
         Ok(devices)
     }
@@ -227,7 +223,7 @@ impl Reconciler {
             (count(Outcome::Configured), count(Outcome::Failed), count(Outcome::Waiting));
         let mut s = format!("{ok} devices configured, {failed} failed");
         if waiting > 0 {
-            s.push_str(&format!(", {waiting} waiting for a driver"));
+            s.push_str(&format!(", {waiting} waiting"));
         }
         let errors: Vec<&str> = self
             .records()
@@ -241,6 +237,41 @@ impl Reconciler {
     }
 }
 
+/// The state-file record of one device or bond after an apply.
+fn record(
+    config: &Config,
+    dp: &DevicePlan,
+    dev: Option<&Device>,
+    outcome: &DeviceOutcome,
+) -> DeviceRecord {
+    let is_bond = dp.key.bus == BOND_BUS;
+    let policy = dp.policy.filter(|_| !is_bond).map(|i| PolicyRef {
+        index: i,
+        description: config.device_policies[i].description.clone(),
+    });
+    let desired = match dp.policy {
+        Some(i) if !is_bond => Desired::from_policy(&config.device_policies[i]),
+        Some(i) => Desired::from_bond(&config.bond_configs[i]),
+        None => Desired::default(),
+    };
+    let (result, error) = match &outcome.error {
+        None => (Outcome::Configured, None),
+        Some(e) if e.waiting => (Outcome::Waiting, Some(e.to_string())),
+        Some(e) => (Outcome::Failed, Some(e.to_string())),
+    };
+    DeviceRecord {
+        device: dp.device.clone(),
+        bus: dp.key.bus.clone(),
+        policy,
+        desired,
+        observed: dev.map(observed).unwrap_or_default(),
+        result,
+        error,
+        changes: outcome.changes,
+        updated: state::now_rfc3339(),
+    }
+}
+
 fn observed(d: &Device) -> Observed {
     Observed {
         num_vfs: d.num_vfs,
@@ -248,6 +279,7 @@ fn observed(d: &Device) -> Observed {
         driver: d.driver.clone(),
         interfaces: d.interfaces.clone(),
         vfs: d.vfs.iter().map(|v| v.address.clone()).collect(),
+        eswitch_mode: d.eswitch_mode.to_string(),
     }
 }
 

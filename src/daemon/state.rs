@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{BondConfig, DevicePolicy};
+
 /// Where the daemon keeps its state file.
 pub const DEFAULT_PATH: &str = "/run/sriov-manager/state.json";
 
@@ -44,9 +46,42 @@ pub struct PolicyRef {
     pub description: Option<String>,
 }
 
+/// What the config asks for: a policy's settings, or a bond's.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Desired {
     pub num_vfs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eswitch_mode: Option<String>,
+    /// VF indices with settings in the policy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vf_settings: Vec<u32>,
+    /// For a bond: its mode, miimon and slaves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bond_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub miimon: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slaves: Vec<String>,
+}
+
+impl Desired {
+    pub fn from_policy(p: &DevicePolicy) -> Self {
+        Desired {
+            num_vfs: Some(p.num_vfs),
+            eswitch_mode: p.enable_switch.then(|| "switchdev".to_string()),
+            vf_settings: p.vf_settings.iter().map(|s| s.vf).collect(),
+            ..Desired::default()
+        }
+    }
+
+    pub fn from_bond(b: &BondConfig) -> Self {
+        Desired {
+            bond_mode: Some(crate::plan::mode_name(b.mode).to_string()),
+            miimon: Some(b.mii_monitor),
+            slaves: b.slave_interfaces.clone(),
+            ..Desired::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +92,8 @@ pub struct Observed {
     pub interfaces: Vec<String>,
     /// VF PCI addresses.
     pub vfs: Vec<String>,
+    #[serde(default)]
+    pub eswitch_mode: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +103,8 @@ pub enum Outcome {
     Configured,
     /// The last attempt failed; it is retried with backoff.
     Failed,
-    /// The PF has no driver yet; its bind event will bring it back.
+    /// Something is not there yet (the PF's driver, a bond's slave); its
+    /// udev event will bring the device back.
     Waiting,
 }
 

@@ -1,9 +1,11 @@
 //! Reads the host: which SR-IOV PFs exist, and their VFs and interfaces.
 //!
 //! One pass over sysfs, no subprocesses, no root needed. The eswitch mode comes
-//! from devlink when the kernel offers it, and stays `unknown` otherwise.
+//! from devlink and the VF settings from rtnetlink ([`kernel::fill`]) when the
+//! kernel offers them; they stay unknown otherwise.
 
-pub mod eswitch;
+pub mod kernel;
+mod net;
 mod sysfs;
 
 use std::fmt;
@@ -12,6 +14,7 @@ use serde::Serialize;
 
 use crate::sys::DeviceKey;
 
+pub use net::{interfaces, BondInfo, Iface};
 pub use sysfs::{discover, DiscoverError};
 
 /// A physical function that can host VFs.
@@ -56,6 +59,41 @@ pub struct Vf {
     pub address: String,
     pub interfaces: Vec<String>,
     pub driver: Option<String>,
+    /// The VF's entry in the PF's VF table, when netlink was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<VfLink>,
+}
+
+/// A VF's settings as the PF's driver reports them (`ip link show dev PF`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VfLink {
+    /// `aa:bb:cc:dd:ee:ff`, lower case.
+    pub mac: String,
+    /// 0 when untagged.
+    pub vlan: u16,
+    pub qos: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spoof_check: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust: Option<bool>,
+}
+
+impl From<crate::netlink::link::VfState> for VfLink {
+    fn from(s: crate::netlink::link::VfState) -> Self {
+        VfLink {
+            mac: format_mac(&s.mac),
+            vlan: s.vlan,
+            qos: s.qos,
+            spoof_check: s.spoof_check,
+            trust: s.trust,
+        }
+    }
+}
+
+/// `aa:bb:cc:dd:ee:ff`
+pub fn format_mac(mac: &[u8; 6]) -> String {
+    let parts: Vec<String> = mac.iter().map(|b| format!("{b:02x}")).collect();
+    parts.join(":")
 }
 
 /// The PF's eswitch mode as devlink reports it.
@@ -82,6 +120,12 @@ impl fmt::Display for EswitchState {
 impl Device {
     pub fn key(&self) -> DeviceKey {
         DeviceKey::new(&self.bus, &self.address)
+    }
+
+    /// The interface that VF settings go through: the PF's first netdev.
+    /// (A netdevsim device lists its representors too; they sort after it.)
+    pub fn pf_interface(&self) -> Option<&str> {
+        self.interfaces.first().map(String::as_str)
     }
 
     /// `vendor:device`, or `-` without PCI IDs.

@@ -111,6 +111,7 @@ fn read_vfs(dir: &Path) -> Vec<Vf> {
                 address,
                 interfaces: net_names(&p),
                 driver: link_name(&p.join("driver")),
+                link: None,
             })
         })
         .collect();

@@ -28,7 +28,13 @@ fn dev(address: &str, vendor: &str, device: &str, ifname: &str, total: u32, num:
         bond_master: None,
         eswitch_mode: EswitchState::Unknown,
         vfs: (0..num)
-            .map(|i| Vf { index: i, address: format!("vf{i}"), interfaces: vec![], driver: None })
+            .map(|i| Vf {
+                index: i,
+                address: format!("vf{i}"),
+                interfaces: vec![],
+                driver: None,
+                link: None,
+            })
             .collect(),
         problems: vec![],
     }
@@ -36,8 +42,9 @@ fn dev(address: &str, vendor: &str, device: &str, ifname: &str, total: u32, num:
 
 fn steps(p: &Plan) -> Vec<(String, u32, u32)> {
     p.actions()
-        .map(|a| match a.step {
-            Step::SetNumVfs { from, to } => (a.device.clone(), from, to),
+        .filter_map(|a| match a.step {
+            Step::SetNumVfs { from, to } => Some((a.device.clone(), from, to)),
+            _ => None,
         })
         .collect()
 }
@@ -50,14 +57,16 @@ fn default_config_sends_bond_slaves_to_vf_lag_and_others_to_single_home() {
     assert_eq!(matching::matching_policies(&c, &slave), [1]);
     assert_eq!(matching::matching_policies(&c, &alone), [0]);
 
-    let p = plan(&c, &[slave, alone]);
+    let p = plan(&c, &[slave, alone], &[]);
     assert_eq!(p.devices.iter().map(|d| d.policy).collect::<Vec<_>>(), [Some(1), Some(0)]);
     assert_eq!(steps(&p), [("0000:3b:00.0".into(), 0, 4), ("0000:5e:00.0".into(), 0, 4)]);
 }
 
 #[test]
 fn unmatched_devices_are_left_out() {
-    let p = plan(&default_config(), &[dev("0000:01:00.0", "8086", "1521", "eno1", 7, 0)]);
+    let mut c = default_config();
+    c.bond_configs.clear();
+    let p = plan(&c, &[dev("0000:01:00.0", "8086", "1521", "eno1", 7, 0)], &[]);
     assert!(p.devices.is_empty() && p.is_empty());
 }
 
@@ -69,7 +78,7 @@ fn vf_count_goes_through_zero_and_is_empty_when_configured() {
     let cases =
         [(0, vec![(0, 4)]), (4, vec![]), (2, vec![(2, 0), (0, 4)]), (6, vec![(6, 0), (0, 4)])];
     for (have, want) in cases {
-        let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, have)]);
+        let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, have)], &[]);
         let got: Vec<(u32, u32)> = steps(&p).into_iter().map(|(_, f, t)| (f, t)).collect();
         assert_eq!(got, want, "from {have}");
         assert_eq!(p.is_empty(), want.is_empty());
@@ -77,7 +86,7 @@ fn vf_count_goes_through_zero_and_is_empty_when_configured() {
     let c = config(
         r#"{"version": "1.0", "device_policies": [{"drivers": ["mlx5_core"], "num_vfs": 0}]}"#,
     );
-    let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 3)]);
+    let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 3)], &[]);
     assert_eq!(steps(&p), [("0000:3b:00.0".into(), 3, 0)]);
 }
 
@@ -88,7 +97,7 @@ fn too_many_vfs_fails_that_device_only() {
     );
     let small = dev("0000:01:00.0", "8086", "10c9", "eth0", 7, 0);
     let big = dev("0000:02:00.0", "15b3", "1021", "eth1", 16, 0);
-    let p = plan(&c, &[small, big]);
+    let p = plan(&c, &[small, big], &[]);
     let errs: Vec<String> = p.errors().map(|e| e.to_string()).collect();
     assert_eq!(
         errs,
@@ -104,7 +113,7 @@ fn two_matching_policies_is_an_error_naming_both() {
              {"vendor_id": "15b3", "device_id": "1021", "num_vfs": 4, "description": "cx7"},
              {"drivers": ["mlx5_core"], "num_vfs": 2}]}"#,
     );
-    let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 0)]);
+    let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 0)], &[]);
     let e = p.errors().next().unwrap().to_string();
     assert_eq!(
         e,
@@ -143,7 +152,7 @@ fn unreadable_num_vfs_is_a_device_error_with_the_reason() {
     let mut d = dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 0);
     d.num_vfs = None;
     d.problems.push("sriov_numvfs: Is a directory (os error 21)".into());
-    let e = plan(&c, &[d]).errors().next().unwrap().to_string();
+    let e = plan(&c, &[d], &[]).errors().next().unwrap().to_string();
     assert_eq!(
         e,
         "0000:3b:00.0: set sriov_numvfs to 4: sriov_numvfs: Is a directory (os error 21)"
@@ -158,7 +167,7 @@ fn devices_without_pci_ids_match_by_driver_and_are_named_by_bus() {
     let mut d = dev("netdevsim10", "", "", "eni10np1", 0, 0);
     (d.bus, d.vendor_id, d.device_id, d.total_vfs, d.driver) =
         ("netdevsim".into(), None, None, None, Some("netdevsim".into()));
-    let p = plan(&c, &[d]);
+    let p = plan(&c, &[d], &[]);
     assert_eq!(steps(&p), [("netdevsim/netdevsim10".into(), 0, 2)]);
 }
 
@@ -204,7 +213,7 @@ fn a_pf_without_driver_waits_instead_of_failing() {
     );
     let mut d = dev("0000:3b:00.0", "15b3", "1021", "eth0", 16, 0);
     d.driver = None;
-    let p = plan(&c, &[d.clone()]);
+    let p = plan(&c, &[d.clone()], &[]);
     let e = p.errors().next().unwrap();
     assert!(e.waiting);
     assert_eq!(
@@ -213,7 +222,7 @@ fn a_pf_without_driver_waits_instead_of_failing() {
     );
 
     d.num_vfs = Some(4);
-    assert!(plan(&c, &[d]).is_empty(), "nothing to write, so nothing to wait for");
+    assert!(plan(&c, &[d], &[]).is_empty(), "nothing to write, so nothing to wait for");
 }
 
 mod properties {
@@ -235,7 +244,7 @@ mod properties {
                 r#"{{"version": "1.0",
                      "device_policies": [{{"drivers": ["mlx5_core"], "num_vfs": {want}}}]}}"#
             ));
-            let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", total, have)]);
+            let p = plan(&c, &[dev("0000:3b:00.0", "15b3", "1021", "eth0", total, have)], &[]);
             if want > total {
                 prop_assert_eq!(p.errors().count(), 1);
                 prop_assert_eq!(p.actions().count(), 0);

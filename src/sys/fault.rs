@@ -17,6 +17,9 @@ use super::{DeviceKey, Host};
 pub enum Op {
     ReadNumVfs,
     WriteNumVfs,
+    VfDrivers,
+    Unbind,
+    Probe,
 }
 
 /// What happens instead of the real call.
@@ -82,14 +85,15 @@ impl<H: Host> FaultyHost<H> {
 
     /// Only the writes so far.
     pub fn writes(&self) -> Vec<Call> {
-        self.calls().into_iter().filter(|c| c.op == Op::WriteNumVfs).collect()
+        let writes = [Op::WriteNumVfs, Op::Unbind, Op::Probe];
+        self.calls().into_iter().filter(|c| writes.contains(&c.op)).collect()
     }
 
-    fn intercept(&self, dev: &DeviceKey, op: Op, value: Option<u32>) -> io::Result<()> {
-        self.calls.lock().unwrap().push(Call { address: dev.address.clone(), op, value });
+    fn intercept(&self, address: &str, op: Op, value: Option<u32>) -> io::Result<()> {
+        self.calls.lock().unwrap().push(Call { address: address.to_string(), op, value });
         let fault = {
             let mut rules = self.rules.lock().unwrap();
-            rules.iter_mut().filter(|r| r.address == dev.address && r.op == op).find_map(|r| {
+            rules.iter_mut().filter(|r| r.address == address && r.op == op).find_map(|r| {
                 r.seen += 1;
                 (r.nth.is_none() || r.nth == Some(r.seen)).then_some(r.fault)
             })
@@ -107,12 +111,27 @@ impl<H: Host> FaultyHost<H> {
 
 impl<H: Host> Host for FaultyHost<H> {
     fn read_num_vfs(&self, dev: &DeviceKey) -> io::Result<u32> {
-        self.intercept(dev, Op::ReadNumVfs, None)?;
+        self.intercept(&dev.address, Op::ReadNumVfs, None)?;
         self.inner.read_num_vfs(dev)
     }
 
     fn write_num_vfs(&self, dev: &DeviceKey, num_vfs: u32) -> io::Result<()> {
-        self.intercept(dev, Op::WriteNumVfs, Some(num_vfs))?;
+        self.intercept(&dev.address, Op::WriteNumVfs, Some(num_vfs))?;
         self.inner.write_num_vfs(dev, num_vfs)
+    }
+
+    fn vf_drivers(&self, pf: &DeviceKey) -> io::Result<Vec<(String, Option<String>)>> {
+        self.intercept(&pf.address, Op::VfDrivers, None)?;
+        self.inner.vf_drivers(pf)
+    }
+
+    fn unbind(&self, address: &str) -> io::Result<()> {
+        self.intercept(address, Op::Unbind, None)?;
+        self.inner.unbind(address)
+    }
+
+    fn probe(&self, address: &str) -> io::Result<()> {
+        self.intercept(address, Op::Probe, None)?;
+        self.inner.probe(address)
     }
 }

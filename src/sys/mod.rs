@@ -45,6 +45,18 @@ pub trait Host: Send + Sync + 'static {
 
     /// Writes the device's VF count (`sriov_numvfs`).
     fn write_num_vfs(&self, dev: &DeviceKey, num_vfs: u32) -> io::Result<()>;
+
+    /// The PF's VFs as (PCI address, bound driver), in `virtfnN` order.
+    fn vf_drivers(&self, pf: &DeviceKey) -> io::Result<Vec<(String, Option<String>)>>;
+
+    /// Unbinds the driver of the PCI function at `address`
+    /// (`echo ADDRESS > /sys/bus/pci/devices/ADDRESS/driver/unbind`).
+    fn unbind(&self, address: &str) -> io::Result<()>;
+
+    /// Asks the kernel to bind a driver to the PCI function at `address`
+    /// (`echo ADDRESS > /sys/bus/pci/drivers_probe`); a `driver_override`
+    /// set by the operator is honoured.
+    fn probe(&self, address: &str) -> io::Result<()>;
 }
 
 /// The real host: sysfs mounted at `root` (normally `/sys`).
@@ -80,4 +92,36 @@ impl Host for Sysfs {
         // sysfs takes one write(2) of the whole value; fs::write does exactly that.
         fs::write(self.attr_path(dev, "sriov_numvfs"), format!("{num_vfs}\n"))
     }
+
+    fn vf_drivers(&self, pf: &DeviceKey) -> io::Result<Vec<(String, Option<String>)>> {
+        let dir = self.attr_path(pf, "");
+        let mut vfs = Vec::new();
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(index) = name.strip_prefix("virtfn").and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let address = last_component(&fs::read_link(entry.path())?);
+            let driver =
+                fs::read_link(entry.path().join("driver")).ok().map(|t| last_component(&t));
+            vfs.push((index, address, driver));
+        }
+        vfs.sort();
+        Ok(vfs.into_iter().map(|(_, a, d)| (a, d)).collect())
+    }
+
+    fn unbind(&self, address: &str) -> io::Result<()> {
+        let dev = DeviceKey::new("pci", address);
+        fs::write(self.attr_path(&dev, "driver/unbind"), address)
+    }
+
+    fn probe(&self, address: &str) -> io::Result<()> {
+        fs::write(self.root.join("bus/pci/drivers_probe"), address)
+    }
+}
+
+fn last_component(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }

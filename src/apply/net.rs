@@ -1,0 +1,199 @@
+//! Steps that go through netlink: the eswitch mode (devlink), VF settings and
+//! bonds (rtnetlink). Each reads the current state first and writes only what
+//! differs.
+
+use tracing::{debug, info};
+
+use super::{net_error, netlink, ApplyOptions, Backend, CallError};
+use crate::config::{parse_mac, BondMode, VfSettings};
+use crate::discover::{EswitchState, VfLink};
+use crate::netlink::devlink::EswitchMode;
+use crate::netlink::link::VfChange;
+use crate::plan::{mode_name, mode_number, vf_changes, vf_summary, Action, DeviceError};
+
+pub(super) async fn set_eswitch_mode(
+    action: &Action,
+    b: &Backend,
+    to: EswitchState,
+    opts: &ApplyOptions,
+) -> Result<bool, DeviceError> {
+    let step = action.step.describe();
+    let (bus, address) = (&action.key.bus, &action.key.address);
+    let read = tokio::time::timeout(opts.step_timeout, b.net.eswitch_mode(bus, address)).await;
+    let have = match read {
+        Err(_) => return Err(CallError::Timeout(opts.step_timeout).at(&action.device, step)),
+        Ok(Err(e)) if e.is_not_supported() => {
+            let cause = format!("the device has no devlink eswitch ({e})");
+            return Err(net_error(action, &step, &e, cause));
+        }
+        Ok(Err(e)) => return Err(net_error(action, "read eswitch mode", &e, e.to_string())),
+        Ok(Ok(mode)) => EswitchState::from(mode),
+    };
+    if have == to {
+        debug!(device = %action.device, "eswitch already in {to} mode; nothing to do");
+        return Ok(false);
+    }
+
+    let mode = match to {
+        EswitchState::Switchdev => EswitchMode::Switchdev,
+        _ => EswitchMode::Legacy,
+    };
+    netlink(action, &step, opts, b.net.set_eswitch_mode(bus, address, mode)).await?;
+    info!(
+        device = %action.device,
+        action = "set_eswitch_mode",
+        policy = action.policy,
+        from = %have,
+        to = %to,
+        "{}: set eswitch mode {have} -> {to}",
+        action.device
+    );
+    Ok(true)
+}
+
+pub(super) async fn set_vf(
+    action: &Action,
+    b: &Backend,
+    pf: &str,
+    want: &VfSettings,
+    opts: &ApplyOptions,
+) -> Result<bool, DeviceError> {
+    let step = action.step.describe();
+    let table = netlink(action, &format!("read VF table of {pf}"), opts, b.net.vfs(pf)).await?;
+    let Some(have) = table.into_iter().find(|s| s.vf == want.vf) else {
+        let cause = format!("{pf} reports no VF {}", want.vf);
+        return Err(DeviceError::new(&action.device, step, cause));
+    };
+    let Some(change) = vf_changes(want, &VfLink::from(have)) else {
+        debug!(device = %action.device, vf = want.vf, "VF {} already as configured", want.vf);
+        return Ok(false);
+    };
+
+    let request = VfChange {
+        mac: change.mac.as_deref().and_then(parse_mac),
+        vlan: change.vlan.map(|v| (v, change.qos.unwrap_or(0))),
+        spoof_check: change.spoof_check,
+        trust: change.trust,
+    };
+    netlink(action, &step, opts, b.net.set_vf(pf, want.vf, &request)).await?;
+    let what = vf_summary(&change);
+    info!(
+        device = %action.device,
+        action = "set_vf",
+        policy = action.policy,
+        interface = pf,
+        vf = want.vf,
+        "{}: {pf} vf {}: set {what}",
+        action.device,
+        want.vf
+    );
+    Ok(true)
+}
+
+pub(super) async fn create_bond(
+    action: &Action,
+    b: &Backend,
+    mode: BondMode,
+    miimon: u32,
+    opts: &ApplyOptions,
+) -> Result<bool, DeviceError> {
+    let (name, step) = (&action.device, action.step.describe());
+    if let Some(link) = netlink(action, "look up bond", opts, b.net.link(name)).await? {
+        if link.bond.is_some() {
+            debug!(device = %name, "bond appeared since discovery; not creating it");
+            return Ok(false);
+        }
+        let cause = "an interface by that name exists and is not a bond";
+        return Err(DeviceError::new(name, step, cause));
+    }
+    netlink(action, &step, opts, b.net.add_bond(name, mode_number(mode), miimon)).await?;
+    let mode = mode_name(mode);
+    info!(
+        device = %name,
+        action = "create_bond",
+        policy = action.policy,
+        mode,
+        miimon,
+        "{name}: created bond, mode {mode}, miimon {miimon}"
+    );
+    Ok(true)
+}
+
+pub(super) async fn set_bond_miimon(
+    action: &Action,
+    b: &Backend,
+    to: u32,
+    opts: &ApplyOptions,
+) -> Result<bool, DeviceError> {
+    let (name, step) = (&action.device, action.step.describe());
+    let link = netlink(action, "look up bond", opts, b.net.link(name)).await?;
+    let Some(have) = link.and_then(|l| l.bond) else {
+        return Err(DeviceError::new(name, step, "the bond is gone"));
+    };
+    if have.miimon == to {
+        return Ok(false);
+    }
+    netlink(action, &step, opts, b.net.set_bond_miimon(name, to)).await?;
+    info!(
+        device = %name,
+        action = "set_bond_miimon",
+        policy = action.policy,
+        from = have.miimon,
+        to,
+        "{name}: set miimon {} -> {to}",
+        have.miimon
+    );
+    Ok(true)
+}
+
+pub(super) async fn enslave(
+    action: &Action,
+    b: &Backend,
+    slave: &str,
+    opts: &ApplyOptions,
+) -> Result<bool, DeviceError> {
+    let (bond, step) = (&action.device, action.step.describe());
+    let Some(master) = netlink(action, "look up bond", opts, b.net.link(bond)).await? else {
+        return Err(DeviceError::new(bond, step, "the bond is gone"));
+    };
+    let Some(link) = netlink(action, &format!("look up {slave}"), opts, b.net.link(slave)).await?
+    else {
+        let mut e = DeviceError::new(bond, step, format!("{slave} is gone"));
+        e.waiting = true;
+        return Err(e);
+    };
+    match link.master {
+        Some(m) if m == master.index => return Ok(false),
+        Some(m) => {
+            let cause = format!("{slave} is already enslaved to ifindex {m}");
+            return Err(DeviceError::new(bond, step, cause));
+        }
+        None => {}
+    }
+    netlink(action, &step, opts, b.net.enslave(slave, bond)).await?;
+    info!(
+        device = %bond,
+        action = "enslave",
+        policy = action.policy,
+        interface = slave,
+        "{bond}: enslaved {slave}"
+    );
+    Ok(true)
+}
+
+pub(super) async fn set_up(
+    action: &Action,
+    b: &Backend,
+    opts: &ApplyOptions,
+) -> Result<bool, DeviceError> {
+    let (name, step) = (&action.device, action.step.describe());
+    let Some(link) = netlink(action, "look up link", opts, b.net.link(name)).await? else {
+        return Err(DeviceError::new(name, step, "the interface is gone"));
+    };
+    if link.up {
+        return Ok(false);
+    }
+    netlink(action, &step, opts, b.net.set_up(name)).await?;
+    info!(device = %name, action = "set_up", policy = action.policy, "{name}: set link up");
+    Ok(true)
+}
