@@ -158,7 +158,7 @@ async fn run_unit(
                 Some(DeviceError::new(&dp.device, step, "not started: shutting down"));
             break;
         }
-        run.unbound |= action.step == Step::UnbindVfs;
+        run.unbound |= matches!(action.step, Step::UnbindVfs { .. });
         match step(action, backend, opts).await {
             Ok(changed) => run.outcome.changes += usize::from(changed),
             Err(e) => {
@@ -175,7 +175,12 @@ async fn run_unit(
 async fn step(action: &Action, b: &Backend, opts: &ApplyOptions) -> Result<bool, DeviceError> {
     match &action.step {
         Step::SetNumVfs { to, .. } => sysfs::set_num_vfs(action, &b.sys, *to, opts).await,
-        Step::UnbindVfs => sysfs::unbind_vfs(action, &b.sys, opts).await,
+        Step::UnbindVfs { for_mode } => {
+            if net::eswitch_is(action, b, *for_mode, opts).await? {
+                return Ok(false);
+            }
+            sysfs::unbind_vfs(action, &b.sys, opts).await
+        }
         Step::BindVfs => sysfs::bind_vfs(action, &b.sys, opts).await,
         Step::SetEswitchMode { to, .. } => net::set_eswitch_mode(action, b, *to, opts).await,
         Step::SetVf { interface, settings } => {
@@ -184,6 +189,7 @@ async fn step(action: &Action, b: &Backend, opts: &ApplyOptions) -> Result<bool,
         Step::CreateBond { mode, miimon } => {
             net::create_bond(action, b, *mode, *miimon, opts).await
         }
+        Step::SetBondMode { to, .. } => net::set_bond_mode(action, b, *to, opts).await,
         Step::SetBondMiimon { to, .. } => net::set_bond_miimon(action, b, *to, opts).await,
         Step::Enslave { slave } => net::enslave(action, b, slave, opts).await,
         Step::SetUp => net::set_up(action, b, opts).await,

@@ -4,12 +4,50 @@
 
 use tracing::{debug, info};
 
+/// The kernel's "File exists".
+const EEXIST: i32 = 17;
+
 use super::{net_error, netlink, ApplyOptions, Backend, CallError};
 use crate::config::{parse_mac, BondMode, VfSettings};
 use crate::discover::{EswitchState, VfLink};
 use crate::netlink::devlink::EswitchMode;
 use crate::netlink::link::VfChange;
 use crate::plan::{mode_name, mode_number, vf_changes, vf_summary, Action, DeviceError};
+
+/// The eswitch mode, read before `step`; a device without one is an error
+/// of that step that says so.
+async fn eswitch_mode(
+    action: &Action,
+    b: &Backend,
+    step: String,
+    opts: &ApplyOptions,
+) -> Result<EswitchState, DeviceError> {
+    let (bus, address) = (&action.key.bus, &action.key.address);
+    let read = tokio::time::timeout(opts.step_timeout, b.net.eswitch_mode(bus, address)).await;
+    match read {
+        Err(_) => Err(CallError::Timeout(opts.step_timeout).at(&action.device, step)),
+        Ok(Err(e)) if e.is_not_supported() => {
+            let cause = format!("the device has no devlink eswitch ({e})");
+            Err(net_error(action, &step, &e, cause))
+        }
+        Ok(Err(e)) => Err(net_error(action, "read eswitch mode", &e, e.to_string())),
+        Ok(Ok(mode)) => Ok(EswitchState::from(mode)),
+    }
+}
+
+/// True when the eswitch is already in `mode`, so the VFs need not be unbound.
+pub(super) async fn eswitch_is(
+    action: &Action,
+    b: &Backend,
+    mode: EswitchState,
+    opts: &ApplyOptions,
+) -> Result<bool, DeviceError> {
+    let have = eswitch_mode(action, b, format!("set eswitch mode {mode}"), opts).await?;
+    if have == mode {
+        debug!(device = %action.device, "eswitch already in {mode} mode; VFs stay bound");
+    }
+    Ok(have == mode)
+}
 
 pub(super) async fn set_eswitch_mode(
     action: &Action,
@@ -19,16 +57,7 @@ pub(super) async fn set_eswitch_mode(
 ) -> Result<bool, DeviceError> {
     let step = action.step.describe();
     let (bus, address) = (&action.key.bus, &action.key.address);
-    let read = tokio::time::timeout(opts.step_timeout, b.net.eswitch_mode(bus, address)).await;
-    let have = match read {
-        Err(_) => return Err(CallError::Timeout(opts.step_timeout).at(&action.device, step)),
-        Ok(Err(e)) if e.is_not_supported() => {
-            let cause = format!("the device has no devlink eswitch ({e})");
-            return Err(net_error(action, &step, &e, cause));
-        }
-        Ok(Err(e)) => return Err(net_error(action, "read eswitch mode", &e, e.to_string())),
-        Ok(Ok(mode)) => EswitchState::from(mode),
-    };
+    let have = eswitch_mode(action, b, step.clone(), opts).await?;
     if have == to {
         debug!(device = %action.device, "eswitch already in {to} mode; nothing to do");
         return Ok(false);
@@ -98,23 +127,60 @@ pub(super) async fn create_bond(
     opts: &ApplyOptions,
 ) -> Result<bool, DeviceError> {
     let (name, step) = (&action.device, action.step.describe());
-    if let Some(link) = netlink(action, "look up bond", opts, b.net.link(name)).await? {
-        if link.bond.is_some() {
-            debug!(device = %name, "bond appeared since discovery; not creating it");
-            return Ok(false);
+    if netlink(action, "look up bond", opts, b.net.link(name)).await?.is_none() {
+        let add = b.net.add_bond(name, mode_number(mode), miimon);
+        match tokio::time::timeout(opts.step_timeout, add).await {
+            Ok(Err(e)) if e.errno() == Some(EEXIST) => {
+                // Loading the bonding module for this request made its
+                // default bond0 (max_bonds=1) under our feet: adopt it below.
+                debug!(device = %name, "{name} appeared while it was being created");
+            }
+            Ok(r) => {
+                r.map_err(|e| net_error(action, &step, &e, e.to_string()))?;
+                let mode = mode_name(mode);
+                info!(
+                    device = %name,
+                    action = "create_bond",
+                    policy = action.policy,
+                    mode,
+                    miimon,
+                    "{name}: created bond, mode {mode}, miimon {miimon}"
+                );
+                return Ok(true);
+            }
+            Err(_) => return Err(CallError::Timeout(opts.step_timeout).at(name, step)),
         }
-        let cause = "an interface by that name exists and is not a bond";
-        return Err(DeviceError::new(name, step, cause));
     }
-    netlink(action, &step, opts, b.net.add_bond(name, mode_number(mode), miimon)).await?;
-    let mode = mode_name(mode);
+
+    // The bond exists: someone (or the bonding module) made it since discovery.
+    let changed = set_bond_mode(action, b, mode, opts).await?;
+    Ok(set_bond_miimon(action, b, miimon, opts).await? || changed)
+}
+
+pub(super) async fn set_bond_mode(
+    action: &Action,
+    b: &Backend,
+    to: BondMode,
+    opts: &ApplyOptions,
+) -> Result<bool, DeviceError> {
+    let (name, step) = (&action.device, format!("set bond mode {}", mode_name(to)));
+    let link = netlink(action, "look up bond", opts, b.net.link(name)).await?;
+    let Some(have) = link.and_then(|l| l.bond) else {
+        return Err(DeviceError::new(name, step, "not a bond, or gone"));
+    };
+    if have.mode == mode_number(to) {
+        return Ok(false);
+    }
+    netlink(action, &step, opts, b.net.set_bond_mode(name, mode_number(to))).await?;
+    let from = BondMode::NAMES.get(usize::from(have.mode)).copied().unwrap_or("unknown");
+    let to = mode_name(to);
     info!(
         device = %name,
-        action = "create_bond",
+        action = "set_bond_mode",
         policy = action.policy,
-        mode,
-        miimon,
-        "{name}: created bond, mode {mode}, miimon {miimon}"
+        from,
+        to,
+        "{name}: set bond mode {from} -> {to}"
     );
     Ok(true)
 }
@@ -125,10 +191,10 @@ pub(super) async fn set_bond_miimon(
     to: u32,
     opts: &ApplyOptions,
 ) -> Result<bool, DeviceError> {
-    let (name, step) = (&action.device, action.step.describe());
+    let (name, step) = (&action.device, format!("set miimon {to}"));
     let link = netlink(action, "look up bond", opts, b.net.link(name)).await?;
     let Some(have) = link.and_then(|l| l.bond) else {
-        return Err(DeviceError::new(name, step, "the bond is gone"));
+        return Err(DeviceError::new(name, step, "not a bond, or gone"));
     };
     if have.miimon == to {
         return Ok(false);

@@ -29,6 +29,23 @@ struct World {
     next_index: u32,
 }
 
+impl World {
+    /// A new interface, down; a bond when `bond` is given.
+    fn add(&mut self, name: &str, bond: Option<BondState>) {
+        let index = self.next_index;
+        self.next_index += 1;
+        let link = Link {
+            index,
+            name: name.to_string(),
+            up: false,
+            master: None,
+            kind: bond.map(|_| "bond".to_string()),
+            bond,
+        };
+        self.links.insert(name.to_string(), link);
+    }
+}
+
 struct Rule {
     call: String,
     target: String,
@@ -60,22 +77,16 @@ impl FakeNet {
 
     /// An interface, down, with `vfs` VFs in its VF table.
     pub fn with_link(self, name: &str, vfs: u32) -> Self {
-        {
-            let mut w = self.world.lock().unwrap();
-            let index = w.next_index;
-            w.next_index += 1;
-            let link = Link {
-                index,
-                name: name.to_string(),
-                up: false,
-                master: None,
-                kind: None,
-                bond: None,
-            };
-            w.links.insert(name.to_string(), link);
-            let table = (0..vfs).map(blank_vf).collect();
-            w.vfs.insert(name.to_string(), table);
-        }
+        let mut w = self.world.lock().unwrap();
+        w.add(name, None);
+        w.vfs.insert(name.to_string(), (0..vfs).map(blank_vf).collect());
+        drop(w);
+        self
+    }
+
+    /// A bond as the bonding module makes it when it loads: down, no slaves.
+    pub fn with_bond(self, name: &str, mode: u8, miimon: u32) -> Self {
+        self.world.lock().unwrap().add(name, Some(BondState { mode, miimon }));
         self
     }
 
@@ -226,17 +237,7 @@ impl Net for FakeNet {
         if w.links.contains_key(name) {
             return Err(errno_error(EEXIST, name));
         }
-        let index = w.next_index;
-        w.next_index += 1;
-        let link = Link {
-            index,
-            name: name.to_string(),
-            up: false,
-            master: None,
-            kind: Some("bond".to_string()),
-            bond: Some(BondState { mode, miimon }),
-        };
-        w.links.insert(name.to_string(), link);
+        w.add(name, Some(BondState { mode, miimon }));
         Ok(())
     }
 
@@ -246,6 +247,24 @@ impl Net for FakeNet {
         match w.links.get_mut(name).and_then(|l| l.bond.as_mut()) {
             Some(b) => {
                 b.miimon = miimon;
+                Ok(())
+            }
+            None => Err(errno_error(ENODEV, name)),
+        }
+    }
+
+    async fn set_bond_mode(&self, name: &str, mode: u8) -> Result<(), NetError> {
+        self.enter("set_bond_mode", name, &mode.to_string())?;
+        let mut w = self.world.lock().unwrap();
+        let up = w.links.get(name).is_some_and(|l| l.up);
+        let index = w.links.get(name).map(|l| l.index);
+        let has_slaves = w.links.values().any(|l| l.master.is_some() && l.master == index);
+        if up || has_slaves {
+            return Err(errno_error(16, name));
+        }
+        match w.links.get_mut(name).and_then(|l| l.bond.as_mut()) {
+            Some(b) => {
+                b.mode = mode;
                 Ok(())
             }
             None => Err(errno_error(ENODEV, name)),

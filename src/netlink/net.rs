@@ -79,6 +79,9 @@ pub trait Net: Send + Sync + 'static {
     /// `ip link set dev NAME type bond miimon MS`
     async fn set_bond_miimon(&self, name: &str, miimon: u32) -> Result<(), NetError>;
 
+    /// `ip link set dev NAME type bond mode MODE` (down, without slaves only)
+    async fn set_bond_mode(&self, name: &str, mode: u8) -> Result<(), NetError>;
+
     /// `ip link set dev SLAVE down; ip link set dev SLAVE master BOND`
     async fn enslave(&self, slave: &str, bond: &str) -> Result<(), NetError>;
 
@@ -144,6 +147,10 @@ impl Net for Kernel {
         Ok(self.rtnl().await?.set_bond_miimon(name, miimon).await?)
     }
 
+    async fn set_bond_mode(&self, name: &str, mode: u8) -> Result<(), NetError> {
+        Ok(self.rtnl().await?.set_bond_mode(name, mode).await?)
+    }
+
     async fn enslave(&self, slave: &str, bond: &str) -> Result<(), NetError> {
         Ok(self.rtnl().await?.enslave(slave, bond).await?)
     }
@@ -179,6 +186,9 @@ impl Net for Offline {
         Err(NetError::Offline)
     }
     async fn set_bond_miimon(&self, _: &str, _: u32) -> Result<(), NetError> {
+        Err(NetError::Offline)
+    }
+    async fn set_bond_mode(&self, _: &str, _: u8) -> Result<(), NetError> {
         Err(NetError::Offline)
     }
     async fn enslave(&self, _: &str, _: &str) -> Result<(), NetError> {

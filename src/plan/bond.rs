@@ -31,16 +31,21 @@ pub fn plan_bond(config: &Config, index: usize, ifaces: &[Iface]) -> DevicePlan 
                 return out;
             };
             if have.mode != mode_name(bc.mode) {
-                let cause = format!(
-                    "the bond exists in mode {}, the config asks for {}; the kernel changes a \
-                     bond's mode only while it is down and has no slaves, so delete it \
-                     (ip link del {}) to let sriov-manager build it",
-                    have.mode,
-                    mode_name(bc.mode),
-                    bc.bond_name
-                );
-                out.error = Some(DeviceError::new(&out.device, "check bond mode", cause));
-                return out;
+                // The kernel takes a new mode only on a bond that is down
+                // without slaves; one in use belongs to someone's traffic.
+                if iface.up || !have.slaves.is_empty() {
+                    let cause = format!(
+                        "the bond exists in mode {}, the config asks for {}; the kernel \
+                         changes a bond's mode only while it is down and has no slaves, so \
+                         delete it (ip link del {}) to let sriov-manager build it",
+                        have.mode,
+                        mode_name(bc.mode),
+                        bc.bond_name
+                    );
+                    out.error = Some(DeviceError::new(&out.device, "check bond mode", cause));
+                    return out;
+                }
+                steps.push(Step::SetBondMode { from: have.mode.clone(), to: bc.mode });
             }
             if have.miimon != bc.mii_monitor {
                 steps.push(Step::SetBondMiimon { from: have.miimon, to: bc.mii_monitor });

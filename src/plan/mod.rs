@@ -188,7 +188,7 @@ pub fn plan_device(config: &Config, dev: &Device) -> Option<DevicePlan> {
         // kernel has no VF drivers to unbind on other buses (netdevsim).
         let pci_vfs = dev.bus == "pci" && want > 0;
         if pci_vfs {
-            steps.push(Step::UnbindVfs);
+            steps.push(Step::UnbindVfs { for_mode: to });
         }
         steps.push(Step::SetEswitchMode { from: dev.eswitch_mode, to });
         if pci_vfs {

@@ -30,8 +30,9 @@ pub enum Step {
     /// Write `sriov_numvfs`; `from` is what discovery saw.
     SetNumVfs { from: u32, to: u32 },
     /// Unbind the drivers of the PF's VFs, so that the eswitch mode can change
-    /// under them (the documented ConnectX order).
-    UnbindVfs,
+    /// to `for_mode` under them (the documented ConnectX order). Skipped when
+    /// the eswitch is already in that mode.
+    UnbindVfs { for_mode: EswitchState },
     /// `devlink dev eswitch set DEV mode TO`.
     SetEswitchMode { from: EswitchState, to: EswitchState },
     /// `ip link set dev INTERFACE vf N ...`, for the settings that differ.
@@ -44,6 +45,9 @@ pub enum Step {
     BindVfs,
     /// `ip link add NAME type bond mode MODE miimon MS`.
     CreateBond { mode: BondMode, miimon: u32 },
+    /// `ip link set dev NAME type bond mode MODE`, on a bond that is down and
+    /// has no slaves (as the bonding module creates `bond0` when it loads).
+    SetBondMode { from: String, to: BondMode },
     /// `ip link set dev NAME type bond miimon MS`.
     SetBondMiimon { from: u32, to: u32 },
     /// `ip link set dev SLAVE master NAME` (after taking it down).
@@ -57,11 +61,12 @@ impl Step {
     pub fn name(&self) -> &'static str {
         match self {
             Step::SetNumVfs { .. } => "set_num_vfs",
-            Step::UnbindVfs => "unbind_vfs",
+            Step::UnbindVfs { .. } => "unbind_vfs",
             Step::SetEswitchMode { .. } => "set_eswitch_mode",
             Step::SetVf { .. } => "set_vf",
             Step::BindVfs => "bind_vfs",
             Step::CreateBond { .. } => "create_bond",
+            Step::SetBondMode { .. } => "set_bond_mode",
             Step::SetBondMiimon { .. } => "set_bond_miimon",
             Step::Enslave { .. } => "enslave",
             Step::SetUp => "set_up",
@@ -72,7 +77,7 @@ impl Step {
     pub fn describe(&self) -> String {
         match self {
             Step::SetNumVfs { to, .. } => format!("set sriov_numvfs to {to}"),
-            Step::UnbindVfs => "unbind VF drivers".to_string(),
+            Step::UnbindVfs { .. } => "unbind VF drivers".to_string(),
             Step::SetEswitchMode { to, .. } => format!("set eswitch mode {to}"),
             Step::SetVf { interface, settings } => {
                 format!("set vf {} on {interface}", settings.vf)
@@ -81,6 +86,7 @@ impl Step {
             Step::CreateBond { mode, miimon } => {
                 format!("create bond (mode {} miimon {miimon})", mode_name(*mode))
             }
+            Step::SetBondMode { to, .. } => format!("set bond mode {}", mode_name(*to)),
             Step::SetBondMiimon { to, .. } => format!("set miimon {to}"),
             Step::Enslave { slave } => format!("enslave {slave}"),
             Step::SetUp => "set link up".to_string(),
@@ -105,6 +111,7 @@ impl fmt::Display for Action {
             Step::SetNumVfs { from, to } => format!("set sriov_numvfs {from} -> {to}"),
             Step::SetEswitchMode { from, to } => format!("set eswitch mode {from} -> {to}"),
             Step::SetBondMiimon { from, to } => format!("set miimon {from} -> {to}"),
+            Step::SetBondMode { from, to } => format!("set bond mode {from} -> {}", mode_name(*to)),
             Step::SetVf { interface, settings } => {
                 format!("set vf {} on {interface}: {}", settings.vf, vf_summary(settings))
             }

@@ -26,6 +26,11 @@ pub(super) fn set_bond_miimon_message(name: &str, miimon: u32) -> LinkMessage {
     bond_message(name, vec![InfoBond::MiiMon(miimon)])
 }
 
+/// RTM_NEWLINK body changing IFLA_BOND_MODE of the existing bond `name`.
+pub(super) fn set_bond_mode_message(name: &str, mode: u8) -> LinkMessage {
+    bond_message(name, vec![InfoBond::Mode(BondMode::from(mode))])
+}
+
 impl LinkHandle {
     /// `ip link add NAME type bond mode MODE miimon MS` (mode = kernel number, 1 = active-backup).
     ///
@@ -49,6 +54,17 @@ impl LinkHandle {
         const STEP: &str = "set bond miimon";
         check_name(name, STEP)?;
         let message = set_bond_miimon_message(name, miimon);
+        self.send_ack(Rtm::Change, message, name, STEP).await
+    }
+
+    /// `ip link set dev NAME type bond mode MODE`
+    ///
+    /// The kernel takes a new mode only while the bond is down and has no
+    /// slaves (EBUSY otherwise); sent as RTM_NEWLINK, like the miimon change.
+    pub async fn set_bond_mode(&self, name: &str, mode: u8) -> Result<(), LinkError> {
+        const STEP: &str = "set bond mode";
+        check_name(name, STEP)?;
+        let message = set_bond_mode_message(name, mode);
         self.send_ack(Rtm::Change, message, name, STEP).await
     }
 }

@@ -285,3 +285,5 @@ mod properties {
         }
     }
 }
+
+mod lag;

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,9 +9,10 @@ use crate::plan::{DevicePlan, Plan, Step};
 use crate::sys::fault::{Fault, FaultyHost, Op};
 use crate::sys::{DeviceKey, Host};
 
-/// An in-memory sriov_numvfs table: just enough host for fault injection.
+/// An in-memory sriov_numvfs table and VF driver bindings: just enough host
+/// for fault injection.
 #[derive(Default)]
-struct Table(Mutex<HashMap<String, u32>>);
+struct Table(Mutex<HashMap<String, u32>>, Mutex<HashSet<String>>);
 
 impl Host for Table {
     fn read_num_vfs(&self, dev: &DeviceKey) -> io::Result<u32> {
@@ -28,24 +29,32 @@ impl Host for Table {
         Ok(())
     }
 
-    /// VFs named `PF-vfN`; the odd ones are bound to `vf-driver`, the even ones not.
+    /// VFs named `PF-vfN`, bound to `vf-driver` unless unbound.
     fn vf_drivers(&self, pf: &DeviceKey) -> io::Result<Vec<(String, Option<String>)>> {
         let n = self.read_num_vfs(pf)?;
-        let driver = |i: u32| (i % 2 == 1).then(|| "vf-driver".to_string());
-        Ok((0..n).map(|i| (format!("{}-vf{i}", pf.address), driver(i))).collect())
+        let unbound = self.1.lock().unwrap();
+        let vf = |i: u32| {
+            let address = format!("{}-vf{i}", pf.address);
+            let driver = (!unbound.contains(&address)).then(|| "vf-driver".to_string());
+            (address, driver)
+        };
+        Ok((0..n).map(vf).collect())
     }
 
-    fn unbind(&self, _: &str) -> io::Result<()> {
+    fn unbind(&self, address: &str) -> io::Result<()> {
+        self.1.lock().unwrap().insert(address.to_string());
         Ok(())
     }
 
-    fn probe(&self, _: &str) -> io::Result<()> {
+    fn probe(&self, address: &str) -> io::Result<()> {
+        self.1.lock().unwrap().remove(address);
         Ok(())
     }
 }
 
 fn table(entries: &[(&str, u32)]) -> Table {
-    Table(Mutex::new(entries.iter().map(|(a, n)| (a.to_string(), *n)).collect()))
+    let counts = entries.iter().map(|(a, n)| (a.to_string(), *n)).collect();
+    Table(Mutex::new(counts), Mutex::default())
 }
 
 fn device_plan(address: &str, steps: &[(u32, u32)]) -> DevicePlan {
@@ -210,3 +219,5 @@ async fn a_stop_request_lets_no_further_step_start() {
     let err = report.failures().next().unwrap().to_string();
     assert_eq!(err, "a: set sriov_numvfs to 0: not started: shutting down");
 }
+
+mod lag;
