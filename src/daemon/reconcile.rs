@@ -216,12 +216,20 @@ impl Reconciler {
     }
 
     /// The one-line summary for STATUS=, e.g.
-    /// `3 devices configured, 1 failed (0000:3b:00.1: ...)`.
+    /// `3 devices configured, 1 failed (0000:3b:00.1: ...)`, or with bonds
+    /// `2 devices and 1 bond configured, 0 failed, 1 waiting`.
     pub fn summary(&self) -> String {
         let count = |o: Outcome| self.records().filter(|r| r.result == o).count();
-        let (ok, failed, waiting) =
-            (count(Outcome::Configured), count(Outcome::Failed), count(Outcome::Waiting));
-        let mut s = format!("{ok} devices configured, {failed} failed");
+        let (failed, waiting) = (count(Outcome::Failed), count(Outcome::Waiting));
+        let ok = |bonds: bool| {
+            let is_ok = |r: &&DeviceRecord| r.result == Outcome::Configured;
+            self.records().filter(is_ok).filter(|r| (r.bus == BOND_BUS) == bonds).count()
+        };
+        let mut s = match ok(true) {
+            0 => format!("{} devices configured, {failed} failed", ok(false)),
+            1 => format!("{} devices and 1 bond configured, {failed} failed", ok(false)),
+            n => format!("{} devices and {n} bonds configured, {failed} failed", ok(false)),
+        };
         if waiting > 0 {
             s.push_str(&format!(", {waiting} waiting"));
         }

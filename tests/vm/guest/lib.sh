@@ -133,3 +133,34 @@ daemon_log_has() {
     n=$(journalctl -b -u sriov-manager --no-pager -o cat "$@" | grep -cE -- "$regex" || true)
     [[ $n -gt 0 ]]
 }
+
+# daemon_log_line REGEX [JOURNALCTL-MATCH...]: the number of the first line of
+# this boot's sriov-manager journal that matches, or nothing. awk reads to the
+# end, so journalctl never dies of SIGPIPE.
+daemon_log_line() {
+    local regex=$1
+    shift
+    journalctl -b -u sriov-manager --no-pager -o cat "$@" |
+        awk -v re="$regex" '!n && $0 ~ re { n = NR } END { if (n) print n }'
+}
+
+# daemon_actions ACTION: how many journal lines of this boot carry ACTION=ACTION.
+daemon_actions() {
+    journalctl -b -u sriov-manager --no-pager -o cat ACTION="$1" | wc -l
+}
+
+# vf_line IFNAME N: the `vf N` line of `ip link show IFNAME`.
+vf_line() {
+    ip link show "$1" | awk -v n="$2" '$1 == "vf" && $2 == n'
+}
+
+# bond_slaves BOND: its slaves, sorted, on one line.
+bond_slaves() {
+    tr ' ' '\n' <"/sys/class/net/$1/bonding/slaves" | sed '/^$/d' | sort | paste -sd' '
+}
+
+# is_up IFNAME: IFF_UP is set.
+is_up() { (($(<"/sys/class/net/$1/flags") & 1)); }
+
+# status_is TEXT: the unit's STATUS= is exactly TEXT.
+status_is() { [[ "$(systemctl show -P StatusText sriov-manager)" == "$1" ]]; }

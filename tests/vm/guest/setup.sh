@@ -28,11 +28,15 @@ done
 
 if [[ -n ${RIG_NETDEVSIM:-} ]]; then
     modprobe netdevsim
-    # "ID PORTS", as /sys/bus/netdevsim/new_device takes it.
-    echo "$RIG_NETDEVSIM" >/sys/bus/netdevsim/new_device || {
-        echo "netdevsim: new_device '$RIG_NETDEVSIM' failed" >&2
-        exit 1
-    }
+    # "ID PORTS[, ID PORTS...]": each as /sys/bus/netdevsim/new_device takes it.
+    IFS=, read -ra nsims <<<"$RIG_NETDEVSIM"
+    for nsim in "${nsims[@]}"; do
+        read -r id ports <<<"$nsim"
+        echo "$id $ports" >/sys/bus/netdevsim/new_device || {
+            echo "netdevsim: new_device '$id $ports' failed" >&2
+            exit 1
+        }
+    done
 fi
 
 # Let udev finish renaming before anyone looks up interfaces by name.

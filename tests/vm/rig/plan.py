@@ -16,7 +16,8 @@ NAME = re.compile(r"^[a-z0-9_]+$")
 KEYS = {
     "group": ("default", lambda v: None if NAME.match(v) else "use [a-z0-9_]"),
     "nics": ("2", lambda v: None if v.isdigit() and 0 <= int(v) <= 8 else "0..8"),
-    "netdevsim": ("", lambda v: None if re.fullmatch(r"(\d+ \d+)?", v) else "'ID PORTS'"),
+    "netdevsim": ("", lambda v: None if re.fullmatch(r"(\d+ \d+(, *\d+ \d+)*)?", v)
+                  else "'ID PORTS[, ID PORTS...]'"),
     "config": ("", lambda v: None if re.fullmatch(r"[\w.-]*", v) else "a file name"),
     "daemon": ("no", lambda v: None if v in ("yes", "no") else "yes or no"),
     "cmdline": ("", lambda v: None),
