@@ -8,7 +8,7 @@ use crate::apply::ApplyReport;
 use crate::config::Diagnostic;
 use crate::daemon::state::State;
 use crate::discover::Device;
-use crate::plan::Plan;
+use crate::plan::{Plan, BOND_BUS};
 
 /// `--discover`: one block per PF, its VFs indented beneath.
 pub fn discover_table(devices: &[Device]) -> String {
@@ -133,18 +133,35 @@ pub fn status_text(st: &State) -> String {
     let mut out =
         format!("{}\nupdated {} by pid {}, config {}\n", st.status, st.updated, st.pid, st.config);
     for d in &st.devices {
+        let list = if d.bus == BOND_BUS { "bond_configs" } else { "device_policies" };
         let policy = d.policy.as_ref().map_or("-".to_string(), |p| match &p.description {
-            Some(desc) => format!("device_policies[{}] ({desc})", p.index),
-            None => format!("device_policies[{}]", p.index),
+            Some(desc) => format!("{list}[{}] ({desc})", p.index),
+            None => format!("{list}[{}]", p.index),
         });
         let count = |n: Option<u32>| n.map_or("?".to_string(), |n| n.to_string());
+        let what = match &d.desired.bond_mode {
+            Some(mode) => format!(
+                "bond {mode} miimon {}, slaves {}",
+                count(d.desired.miimon),
+                d.desired.slaves.join(" ")
+            ),
+            None => {
+                let mut s = format!(
+                    "VFs {} (want {})",
+                    count(d.observed.num_vfs),
+                    count(d.desired.num_vfs)
+                );
+                if let Some(mode) = &d.desired.eswitch_mode {
+                    let _ = write!(s, ", eswitch {} (want {mode})", d.observed.eswitch_mode);
+                }
+                s
+            }
+        };
         let _ = writeln!(
             out,
-            "{}  {}  VFs {} (want {})  {policy}  at {}",
+            "{}  {}  {what}  {policy}  at {}",
             d.device,
             d.result.as_str(),
-            count(d.observed.num_vfs),
-            count(d.desired.num_vfs),
             d.updated
         );
         if let Some(e) = &d.error {

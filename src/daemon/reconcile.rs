@@ -253,9 +253,10 @@ fn record(
     outcome: &DeviceOutcome,
 ) -> DeviceRecord {
     let is_bond = dp.key.bus == BOND_BUS;
-    let policy = dp.policy.filter(|_| !is_bond).map(|i| PolicyRef {
+    // For a bond, the index is into bond_configs, which has no description.
+    let policy = dp.policy.map(|i| PolicyRef {
         index: i,
-        description: config.device_policies[i].description.clone(),
+        description: if is_bond { None } else { config.device_policies[i].description.clone() },
     });
     let desired = match dp.policy {
         Some(i) if !is_bond => Desired::from_policy(&config.device_policies[i]),

@@ -40,6 +40,8 @@ pub struct DeviceRecord {
     pub updated: String,
 }
 
+/// The config entry behind a record: `device_policies[index]`, or for a
+/// bond (`bus` "bond") `bond_configs[index]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyRef {
     pub index: usize,

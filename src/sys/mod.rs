@@ -125,3 +125,57 @@ impl Host for Sysfs {
 fn last_component(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    /// A PF with VF 0 bound to igbvf and VF 1 without a driver, laid out as
+    /// the kernel does: `virtfnN` links to the VF, `driver` links to the
+    /// driver, whose `unbind` file takes the address.
+    fn tree() -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        let devices = t.path().join("bus/pci/devices");
+        let driver = t.path().join("bus/pci/drivers/igbvf");
+        fs::create_dir_all(&driver).unwrap();
+        fs::write(driver.join("unbind"), "").unwrap();
+        fs::write(t.path().join("bus/pci/drivers_probe"), "").unwrap();
+        for (vf, bound) in [("0000:01:10.0", true), ("0000:01:10.2", false)] {
+            fs::create_dir_all(devices.join(vf)).unwrap();
+            if bound {
+                symlink(&driver, devices.join(vf).join("driver")).unwrap();
+            }
+        }
+        let pf = devices.join("0000:01:00.0");
+        fs::create_dir_all(&pf).unwrap();
+        symlink(devices.join("0000:01:10.2"), pf.join("virtfn1")).unwrap();
+        symlink(devices.join("0000:01:10.0"), pf.join("virtfn0")).unwrap();
+        t
+    }
+
+    #[test]
+    fn vf_drivers_follow_virtfn_order_and_unbind_and_probe_write_the_address() {
+        let t = tree();
+        let sys = Sysfs::new(t.path());
+        let pf = DeviceKey::new("pci", "0000:01:00.0");
+        assert_eq!(
+            sys.vf_drivers(&pf).unwrap(),
+            [
+                ("0000:01:10.0".to_string(), Some("igbvf".to_string())),
+                ("0000:01:10.2".into(), None)
+            ]
+        );
+
+        sys.unbind("0000:01:10.0").unwrap();
+        let unbind = t.path().join("bus/pci/drivers/igbvf/unbind");
+        assert_eq!(fs::read_to_string(unbind).unwrap(), "0000:01:10.0");
+        sys.probe("0000:01:10.2").unwrap();
+        let probe = t.path().join("bus/pci/drivers_probe");
+        assert_eq!(fs::read_to_string(probe).unwrap(), "0000:01:10.2");
+
+        let err = sys.unbind("0000:01:10.2").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound, "no driver: nothing to unbind from");
+    }
+}
