@@ -40,7 +40,7 @@ pub fn discover_table(devices: &[Device]) -> String {
             let _ = writeln!(out, "  VF device id {vf_id}");
         }
         for vf in &d.vfs {
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "    vf{:<3} {}  {}  {}",
                 vf.index,
@@ -48,6 +48,15 @@ pub fn discover_table(devices: &[Device]) -> String {
                 vf.driver.as_deref().unwrap_or("-"),
                 if vf.interfaces.is_empty() { "-".to_string() } else { vf.interfaces.join(", ") },
             );
+            if let Some(link) = &vf.link {
+                let _ = write!(out, "  mac {}", link.mac);
+                if link.vlan != 0 {
+                    let _ = write!(out, " vlan {} qos {}", link.vlan, link.qos);
+                }
+                let on = |b: Option<bool>| b.map_or("?", |b| if b { "on" } else { "off" });
+                let _ = write!(out, " spoofchk {} trust {}", on(link.spoof_check), on(link.trust));
+            }
+            out.push('\n');
         }
         for p in &d.problems {
             let _ = writeln!(out, "  unreadable: {p}");

@@ -49,3 +49,6 @@ daemon_log_has '^bond1: enslave: waiting for enp3s0 to appear$' ||
 assert_eq "$(systemctl show -P StatusText sriov-manager)" \
     "2 devices and 1 bond configured, 0 failed, 1 waiting" STATUS
 run sriov-manager --status
+run sriov-manager --discover
+[[ $(sriov-manager --discover) == *"mac 02:00:00:00:01:00 vlan 100 qos 2 spoofchk off trust on"* ]] ||
+    fail "--discover does not show enp1s0 vf 0's settings"

@@ -149,4 +149,5 @@ fn enslave_is_down_then_master() {
     assert_eq!(header, ifinfomsg(0, 1, 1));
 }
 
+mod captures;
 mod replies;
