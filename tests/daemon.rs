@@ -70,6 +70,33 @@ fn events_map_to_their_pf() {
 }
 
 #[test]
+fn a_configured_bond_and_its_slaves_outside_any_pf_map_to_the_bond() {
+    let s = mixed_host();
+    let r = s.root();
+    let config = parse(
+        r#"{"version": "1.0", "bond_configs": [{"bond_name": "bond0",
+            "slave_interfaces": ["ens60f0np0", "dummy0"], "mode": "active-backup"}]}"#,
+        Path::new("t.json"),
+    )
+    .unwrap()
+    .config;
+    let k = known(&s).with_bonds(&config);
+    let bond0 = Some(DeviceKey::new("bond", "bond0"));
+
+    // The bond itself (deleted or created by someone) and a slave no PF owns.
+    assert_eq!(map_event(&ev("remove", "net", "/devices/virtual/net/bond0"), r, &k), bond0);
+    assert_eq!(map_event(&ev("add", "net", "/devices/virtual/net/dummy0"), r, &k), bond0);
+    // A PF's interface still maps to the PF, whose reconcile takes its bonds along.
+    let pf = s.devpath("0000:3b:00.0");
+    assert_eq!(
+        map_event(&ev("add", "net", &format!("{pf}/net/ens60f0np0")), r, &k),
+        pci("0000:3b:00.0")
+    );
+    // Other virtual interfaces stay ignored.
+    assert_eq!(map_event(&ev("add", "net", "/devices/virtual/net/dummy1"), r, &k), None);
+}
+
+#[test]
 fn removals_map_through_what_discovery_saw() {
     let s = mixed_host();
     let k = known(&s);

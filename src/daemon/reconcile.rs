@@ -86,7 +86,7 @@ impl Reconciler {
         config: &Config,
         scope: Scope,
     ) -> Result<Vec<DeviceKey>, DiscoverError> {
-        let devices = self.discover().await?;
+        let devices = self.discover(config).await?;
         let in_scope = |k: &DeviceKey| match &scope {
             Scope::All => true,
             Scope::Only(keys) => keys.contains(k),
@@ -126,7 +126,7 @@ impl Reconciler {
         let report = apply::apply(&plan, &self.backend, self.opts.clone()).await;
         // After changes, look again: the records show what is really there,
         // and the new VFs must be known so their events map to this PF.
-        let devices = if report.changes() > 0 { self.discover().await? } else { devices };
+        let devices = if report.changes() > 0 { self.discover(config).await? } else { devices };
 
         let now = Instant::now();
         let mut changed = Vec::new();
@@ -182,10 +182,10 @@ impl Reconciler {
         self.tracked.insert(dp.key.clone(), Tracked { record, failures, retry_at });
     }
 
-    async fn discover(&mut self) -> Result<Vec<Device>, DiscoverError> {
+    async fn discover(&mut self, config: &Config) -> Result<Vec<Device>, DiscoverError> {
         let mut devices = discover::discover(&self.sysfs_root, &self.pci_ids)?;
         discover::kernel::fill(&mut devices, self.backend.net.as_ref()).await;
-        self.known = Known::from_devices(&devices);
+        self.known = Known::from_devices(&devices).with_bonds(config);
         Ok(devices)
     }
 

@@ -2,8 +2,10 @@
 //!
 //! The monitor listens to the `pci` and `net` subsystems. Each event is mapped
 //! to the PF it concerns (the PF itself, a VF through `physfn`, an interface
-//! through the device it belongs to) or dropped cheaply. Bursts are then
-//! coalesced per PF, so that 64 VFs appearing cause one reconcile.
+//! through the device it belongs to), or for a configured bond or one of its
+//! slaves that belongs to no PF, to that bond; anything else is dropped
+//! cheaply. Bursts are then coalesced per PF, so that 64 VFs appearing cause
+//! one reconcile.
 
 use std::collections::HashMap;
 use std::fs;
@@ -16,7 +18,9 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use udev::AsRaw;
 
+use crate::config::Config;
 use crate::discover::Device;
+use crate::plan::BOND_BUS;
 use crate::sys::DeviceKey;
 
 /// The fields of a udev event that mapping needs.
@@ -36,6 +40,8 @@ pub struct UEvent {
 pub struct Known {
     pfs: HashMap<String, DeviceKey>,
     vfs: HashMap<String, DeviceKey>,
+    /// Configured bonds and their slaves, by interface name -> the bond.
+    bonds: HashMap<String, DeviceKey>,
 }
 
 impl Known {
@@ -50,6 +56,17 @@ impl Known {
         known
     }
 
+    /// Also maps the configured bonds, and their slaves, to the bond.
+    pub fn with_bonds(mut self, config: &Config) -> Self {
+        for bc in &config.bond_configs {
+            let key = DeviceKey::new(BOND_BUS, &bc.bond_name);
+            for name in bc.slave_interfaces.iter().chain([&bc.bond_name]) {
+                self.bonds.insert(name.clone(), key.clone());
+            }
+        }
+        self
+    }
+
     fn owner(&self, name: &str) -> Option<DeviceKey> {
         self.pfs.get(name).or_else(|| self.vfs.get(name)).cloned()
     }
@@ -58,6 +75,16 @@ impl Known {
 /// Maps an event to the PF it concerns, reading sysfs under `root` where the
 /// device still exists. `None` means the event is not ours.
 pub fn map_event(ev: &UEvent, root: &Path, known: &Known) -> Option<DeviceKey> {
+    map_to_device(ev, root, known).or_else(|| {
+        // A bond, or a slave that is no PF's interface (a dummy, a VF, a
+        // plain NIC): the bond is reconciled, so it is rebuilt or completed.
+        let name = Path::new(&ev.devpath).file_name()?.to_str()?;
+        (ev.subsystem == "net").then(|| known.bonds.get(name).cloned()).flatten()
+    })
+}
+
+/// The PF behind a PCI or net event, if any.
+fn map_to_device(ev: &UEvent, root: &Path, known: &Known) -> Option<DeviceKey> {
     let path = root.join(ev.devpath.trim_start_matches('/'));
     // A net interface's device is two levels up: DEVICE/net/IFNAME.
     let dev_dir = match ev.subsystem.as_str() {

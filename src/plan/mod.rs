@@ -23,8 +23,7 @@ use crate::sys::DeviceKey;
 pub use bond::{bonds_for, plan_bond};
 pub use step::{mode_name, mode_number, vf_summary, Action, Step};
 
-/// The bus name under which bonds are tracked next to devices.
-pub const BOND_BUS: &str = "bond";
+pub use crate::sys::BOND_BUS;
 
 /// A failure tied to one device: it names the device, the step and the cause.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -84,7 +83,7 @@ pub struct DevicePlan {
 
 impl DevicePlan {
     fn new(key: DeviceKey) -> Self {
-        let device = display_name(&key);
+        let device = key.to_string();
         DevicePlan {
             key,
             device,
@@ -103,15 +102,6 @@ impl DevicePlan {
     /// Every action, in the order the phases run them.
     pub fn all_actions(&self) -> impl Iterator<Item = &Action> {
         self.actions.iter().chain(&self.after_bonds)
-    }
-}
-
-/// How a key is named in messages: a bond by its name, a device as DeviceKey shows it.
-fn display_name(key: &DeviceKey) -> String {
-    if key.bus == BOND_BUS {
-        key.address.clone()
-    } else {
-        key.to_string()
     }
 }
 

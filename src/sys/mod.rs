@@ -24,11 +24,14 @@ impl DeviceKey {
     }
 }
 
+/// The bus name under which bonds are tracked next to devices.
+pub const BOND_BUS: &str = "bond";
+
 impl fmt::Display for DeviceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // PCI addresses are what operators know devices by; other buses are
-        // named the way devlink names them (bus/device).
-        if self.bus == "pci" {
+        // PCI addresses are what operators know devices by, and bonds their
+        // names; other buses are named the way devlink names them (bus/device).
+        if self.bus == "pci" || self.bus == BOND_BUS {
             f.write_str(&self.address)
         } else {
             write!(f, "{}/{}", self.bus, self.address)
