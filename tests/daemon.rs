@@ -221,6 +221,28 @@ async fn a_gone_pf_is_forgotten_and_a_driverless_one_waits() {
 }
 
 #[tokio::test]
+async fn a_pf_selected_by_name_waits_through_a_reset_instead_of_being_forgotten() {
+    let s = mixed_host();
+    let host = Arc::new(FaultyHost::new(Sysfs::new(s.root())));
+    let mut r = reconciler(&s, host.clone());
+    let by_name = r#"{"version": "1.0",
+        "device_policies": [{"pf_names": ["ens60f1np1"], "num_vfs": 2}]}"#;
+    let c = config(by_name);
+    r.reconcile(&c, Scope::All).await.unwrap();
+    assert_eq!(r.summary(), "1 devices configured, 0 failed");
+
+    // Unbound, the PF has no driver and (as the kernel does) no interface.
+    s.unbind("0000:3b:00.1");
+    std::fs::remove_dir_all(s.dev_dir("0000:3b:00.1").join("net")).unwrap();
+    let key = DeviceKey::new("pci", "0000:3b:00.1");
+    r.reconcile(&c, Scope::Only(vec![key])).await.unwrap();
+    let rec = r.records().find(|rec| rec.device == "0000:3b:00.1").expect("still tracked");
+    assert_eq!(rec.result, Outcome::Waiting);
+    assert_eq!(r.summary(), "0 devices configured, 0 failed, 1 waiting");
+    assert!(r.next_retry().is_none());
+}
+
+#[tokio::test]
 async fn a_reload_applies_new_policies_and_leaves_unmatched_devices_alone() {
     let s = mixed_host();
     let host = Arc::new(FaultyHost::new(Sysfs::new(s.root())));

@@ -142,11 +142,28 @@ impl Reconciler {
     }
 
     fn forget_unmatched(&mut self, dev: &Device) {
-        if self.tracked.remove(&dev.key()).is_some() {
+        let key = dev.key();
+        if dev.bus == "pci" && dev.driver.is_none() {
+            // Mid-reset: without its driver the PF has no interface, so a
+            // policy that selects it by name cannot see it. Its bind event
+            // brings it back; until then it waits rather than being forgotten.
+            if let Some(t) = self.tracked.get_mut(&key) {
+                debug!(device = %key, "no driver bound; waiting for it before matching policies");
+                t.record.result = Outcome::Waiting;
+                t.record.error = Some(format!("{key}: no driver is bound"));
+                (t.failures, t.retry_at) = (0, None);
+                return;
+            }
+        }
+        if self.tracked.remove(&key).is_some() {
+            let ifaces = if dev.interfaces.is_empty() {
+                "no interface".to_string()
+            } else {
+                format!("interfaces {}", dev.interfaces.join(", "))
+            };
             info!(
-                device = %dev.key(),
-                "{}: no policy selects it any more; leaving it as it is",
-                dev.key()
+                device = %key,
+                "{key}: no policy selects it any more ({ifaces}); leaving it as it is"
             );
         } else {
             debug!(device = %dev.key(), "no policy selects this device");
