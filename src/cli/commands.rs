@@ -85,7 +85,10 @@ pub(super) fn validate(args: &Args) -> Exit {
 
     let mut diags = loaded.warnings.clone();
     match discover::discover(&args.sysfs_root, Path::new(PCI_IDS_PATH)) {
-        Ok(devices) => diags.extend(check_host(&loaded.config, &devices)),
+        Ok(devices) => {
+            let ifaces = discover::interfaces(&args.sysfs_root);
+            diags.extend(check_host(&loaded.config, &devices, &ifaces));
+        }
         Err(e) => diags.push(config::Diagnostic::warning("", format!("host checks skipped: {e}"))),
     }
     diags.sort_by_key(|d| !d.is_error());

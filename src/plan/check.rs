@@ -2,13 +2,14 @@
 
 use super::matching::matching_policies;
 use crate::config::{Config, Diagnostic};
-use crate::discover::Device;
+use crate::discover::{Device, Iface};
 use crate::ids;
 
 /// Host-dependent findings: policies that match nothing, VF IDs used as PF
-/// IDs, devices that two policies select, and VF counts a device cannot hold.
-pub fn check_host(config: &Config, devices: &[Device]) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
+/// IDs, devices that two policies select, VF counts a device cannot hold,
+/// and bond slaves that are missing or belong to another master.
+pub fn check_host(config: &Config, devices: &[Device], ifaces: &[Iface]) -> Vec<Diagnostic> {
+    let mut diags = check_bonds(config, ifaces);
     let mut matched = vec![0usize; config.device_policies.len()];
 
     for dev in devices {
@@ -67,6 +68,33 @@ pub fn check_host(config: &Config, devices: &[Device]) -> Vec<Diagnostic> {
                     pf.device_id.as_deref().unwrap_or("?")
                 ),
             ));
+        }
+    }
+    diags
+}
+
+/// Bond slaves that do not exist (a warning: the bond waits for them) or that
+/// another device holds (an error: sriov-manager will not move them).
+fn check_bonds(config: &Config, ifaces: &[Iface]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for (i, bc) in config.bond_configs.iter().enumerate() {
+        for (j, slave) in bc.slave_interfaces.iter().enumerate() {
+            let path = format!("bond_configs[{i}].slave_interfaces[{j}]");
+            match ifaces.iter().find(|f| f.name == *slave).map(|f| f.master.as_deref()) {
+                None => diags.push(Diagnostic::warning(
+                    path,
+                    format!(
+                        "no interface {slave} on this host (yet); {} is built without it and \
+                         takes it when it appears",
+                        bc.bond_name
+                    ),
+                )),
+                Some(Some(m)) if m != bc.bond_name => diags.push(Diagnostic::error(
+                    path,
+                    format!("{slave} is enslaved to {m}; sriov-manager will not move it"),
+                )),
+                Some(_) => {}
+            }
         }
     }
     diags

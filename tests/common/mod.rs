@@ -78,6 +78,8 @@ impl FakeSysfs {
     pub fn net(&self, dir: &Path, ifname: &str) -> PathBuf {
         let net = dir.join("net").join(ifname);
         fs::create_dir_all(&net).unwrap();
+        // As the kernel does, every interface also shows in class/net.
+        symlink(&net, self.root().join("class/net").join(ifname)).unwrap();
         net
     }
 

@@ -231,3 +231,19 @@ fn a_slave_of_another_master_or_a_non_bond_name_is_an_error() {
     let (_, err) = bond_steps(&[iface("bond0", None)]);
     assert!(err.unwrap().contains("exists and is not a bond"));
 }
+
+#[test]
+fn validate_warns_of_missing_slaves_and_refuses_slaves_of_another_master() {
+    let c = config(BOND);
+    let diags = crate::plan::check::check_host(&c, &[], &[iface("p0", Some("br0"))]);
+    let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        text,
+        [
+            "error: bond_configs[0].slave_interfaces[0]: p0 is enslaved to br0; sriov-manager \
+             will not move it",
+            "warning: bond_configs[0].slave_interfaces[1]: no interface p1 on this host (yet); \
+             bond0 is built without it and takes it when it appears",
+        ]
+    );
+}

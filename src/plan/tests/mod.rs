@@ -184,7 +184,7 @@ fn host_check_reports_no_match_conflicts_limits_and_vf_ids() {
     igb.driver = Some("igb".into());
     let mut other = dev("0000:02:00.0", "abcd", "0001", "eth1", 4, 0);
     other.vf_device_id = Some("0002".into());
-    let diags = check_host(&c, &[igb, other]);
+    let diags = check_host(&c, &[igb, other], &[]);
     let text: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
 
     let too_many = "error: device_policies[0].num_vfs: 8 VFs asked, but 0000:01:00.0 supports \
