@@ -152,14 +152,18 @@ async fn run_unit(
         return run;
     }
     for action in actions {
-        if opts.stop.load(Ordering::SeqCst) {
+        // Giving VFs their drivers back repairs what this run did, so it
+        // runs even during shutdown; nothing else starts then.
+        if opts.stop.load(Ordering::SeqCst) && action.step != Step::BindVfs {
             let step = action.step.describe();
             run.outcome.error =
                 Some(DeviceError::new(&dp.device, step, "not started: shutting down"));
             break;
         }
-        run.unbound |= matches!(action.step, Step::UnbindVfs { .. });
-        match step(action, backend, opts).await {
+        let result = step(action, backend, opts).await;
+        // VFs may be unbound unless the step found nothing to do.
+        run.unbound |= matches!(action.step, Step::UnbindVfs { .. }) && result != Ok(false);
+        match result {
             Ok(changed) => run.outcome.changes += usize::from(changed),
             Err(e) => {
                 warn!(device = %dp.device, action = action.step.name(), step = %e.step, "{e}");

@@ -164,3 +164,41 @@ async fn switchdev_on_a_device_without_devlink_names_the_reason() {
         "{first}"
     );
 }
+
+#[tokio::test]
+async fn shutdown_after_an_unbind_starts_nothing_new_but_gives_the_vfs_back() {
+    // The unbind of a's first VF is slow; shutdown comes while it is in flight.
+    let hang = crate::sys::fault::Fault::Hang(std::time::Duration::from_millis(300));
+    let host =
+        Arc::new(FaultyHost::new(table(&[("a", 0), ("b", 0)])).nth("a-vf0", Op::Unbind, 1, hang));
+    let net = Arc::new(lag_net());
+    let backend = Backend { sys: host.clone(), net: net.clone() };
+    let o = opts(2000);
+    let stop = o.stop.clone();
+    let plan = Plan { devices: vec![lag_pf("a", "p0", "02:00:00:00:00:0a")], bonds: vec![bond0()] };
+    let run = tokio::spawn(async move { apply(&plan, &backend, o).await });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let report = run.await.unwrap();
+
+    assert_eq!(ops(&host, Op::Unbind), ["a-vf0", "a-vf1"], "the step in flight finished");
+    assert_eq!(ops(&host, Op::Probe), ["a-vf0", "a-vf1"], "and the VFs got their drivers back");
+    assert!(!net.writes().iter().any(|w| w.starts_with("set_eswitch_mode")), "no new step");
+    assert!(!net.writes().iter().any(|w| w.starts_with("add_bond")));
+    let err = report.failures().next().unwrap().to_string();
+    assert_eq!(err, "a: set eswitch mode switchdev: not started: shutting down");
+}
+
+#[tokio::test]
+async fn vfs_someone_else_left_unbound_stay_unbound_when_no_mode_change_is_needed() {
+    // The mode changed since planning, so nothing is unbound, and nothing is bound either.
+    let net = Arc::new(lag_net().with_eswitch("pci/a", EswitchMode::Switchdev));
+    let host = Arc::new(FaultyHost::new(table(&[("a", 2)])));
+    host.unbind("a-vf1").unwrap();
+    let backend = Backend { sys: host.clone(), net };
+    let plan = Plan { devices: vec![lag_pf("a", "p0", "02:00:00:00:00:0a")], bonds: vec![] };
+    let report = apply(&plan, &backend, opts(1000)).await;
+    assert_eq!(report.failures().count(), 0, "{report:?}");
+    assert_eq!(ops(&host, Op::Unbind), ["a-vf1"], "only the unbind made by the test");
+    assert!(ops(&host, Op::Probe).is_empty(), "a-vf1 stays as its owner left it");
+}
