@@ -186,7 +186,9 @@ async fn step(action: &Action, b: &Backend, opts: &ApplyOptions) -> Result<bool,
             sysfs::unbind_vfs(action, &b.sys, opts).await
         }
         Step::BindVfs => sysfs::bind_vfs(action, &b.sys, opts).await,
-        Step::SetEswitchMode { to, .. } => net::set_eswitch_mode(action, b, *to, opts).await,
+        Step::SetEswitchMode { to, vfs, .. } => {
+            net::set_eswitch_mode(action, b, *to, *vfs, opts).await
+        }
         Step::SetVf { interface, settings } => {
             net::set_vf(action, b, interface, settings, opts).await
         }

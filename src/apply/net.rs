@@ -2,12 +2,12 @@
 //! bonds (rtnetlink). Each reads the current state first and writes only what
 //! differs.
 
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 /// The kernel's "File exists".
 const EEXIST: i32 = 17;
 
-use super::{net_error, netlink, ApplyOptions, Backend, CallError};
+use super::{net_error, netlink, sysfs, ApplyOptions, Backend, CallError};
 use crate::config::{parse_mac, BondMode, VfSettings};
 use crate::discover::{EswitchState, VfLink};
 use crate::netlink::devlink::EswitchMode;
@@ -49,10 +49,14 @@ pub(super) async fn eswitch_is(
     Ok(have == mode)
 }
 
+/// Sets the eswitch mode; a driver that refuses while VFs exist gets the
+/// change made at 0 VFs, and then `vfs` VFs again (the orderings table's
+/// fallback, src/plan/eswitch.rs).
 pub(super) async fn set_eswitch_mode(
     action: &Action,
     b: &Backend,
     to: EswitchState,
+    vfs: u32,
     opts: &ApplyOptions,
 ) -> Result<bool, DeviceError> {
     let step = action.step.describe();
@@ -67,7 +71,40 @@ pub(super) async fn set_eswitch_mode(
         EswitchState::Switchdev => EswitchMode::Switchdev,
         _ => EswitchMode::Legacy,
     };
-    netlink(action, &step, opts, b.net.set_eswitch_mode(bus, address, mode)).await?;
+    let refused =
+        match netlink(action, &step, opts, b.net.set_eswitch_mode(bus, address, mode)).await {
+            Ok(()) => None,
+            Err(e) if vfs > 0 && e.errno.is_some_and(|n| REFUSED_WITH_VFS.contains(&n)) => Some(e),
+            Err(e) => return Err(e),
+        };
+    if let Some(e) = refused {
+        warn!(
+            device = %action.device,
+            "{}: the driver refused eswitch mode {to} while it has VFs ({}); removing them, \
+             changing the mode, then creating {vfs} again",
+            action.device,
+            e.cause
+        );
+        sysfs::set_num_vfs(action, &b.sys, 0, opts).await?;
+        let changed =
+            netlink(action, &step, opts, b.net.set_eswitch_mode(bus, address, mode)).await;
+        if changed.is_ok() {
+            log_mode_change(action, have, to);
+        }
+        // The VFs come back whether or not the mode changed: a refusal must
+        // not leave the card with fewer VFs than it had.
+        sysfs::set_num_vfs(action, &b.sys, vfs, opts).await?;
+        return changed.map(|()| true);
+    }
+    log_mode_change(action, have, to);
+    Ok(true)
+}
+
+/// The errnos with which drivers refuse a mode change while VFs exist: ice
+/// answers EOPNOTSUPP, others EBUSY or EINVAL.
+const REFUSED_WITH_VFS: &[i32] = &[16, 22, 95, 524];
+
+fn log_mode_change(action: &Action, have: EswitchState, to: EswitchState) {
     info!(
         device = %action.device,
         action = "set_eswitch_mode",
@@ -77,7 +114,6 @@ pub(super) async fn set_eswitch_mode(
         "{}: set eswitch mode {have} -> {to}",
         action.device
     );
-    Ok(true)
 }
 
 pub(super) async fn set_vf(

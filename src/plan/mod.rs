@@ -11,6 +11,7 @@
 
 mod bond;
 pub mod check;
+mod eswitch;
 pub mod matching;
 mod step;
 
@@ -170,21 +171,13 @@ pub fn plan_device(config: &Config, dev: &Device) -> Option<DevicePlan> {
             return Some(out);
         }
     };
-    let recreated = !count.is_empty();
     let mut steps = count;
-
     if let Some(to) = eswitch_target(policy.enable_switch, dev.eswitch_mode) {
-        // VFs bound to their drivers block the mode change on ConnectX; the
-        // kernel has no VF drivers to unbind on other buses (netdevsim).
-        let pci_vfs = dev.bus == "pci" && want > 0;
-        if pci_vfs {
-            steps.push(Step::UnbindVfs { for_mode: to });
-        }
-        steps.push(Step::SetEswitchMode { from: dev.eswitch_mode, to });
-        if pci_vfs {
-            out.after_bonds.push(out.action(Step::BindVfs));
-        }
+        let (first, after) = eswitch::steps(dev, want, steps, to);
+        steps = first;
+        out.after_bonds = after.into_iter().map(|s| out.action(s)).collect();
     }
+    let recreated = steps.iter().any(|s| matches!(s, Step::SetNumVfs { .. }));
 
     let vf_steps = vf_setting_steps(dev, &policy.vf_settings, want, recreated);
     if !vf_steps.is_empty() {

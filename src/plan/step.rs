@@ -33,8 +33,11 @@ pub enum Step {
     /// to `for_mode` under them (the documented ConnectX order). Skipped when
     /// the eswitch is already in that mode.
     UnbindVfs { for_mode: EswitchState },
-    /// `devlink dev eswitch set DEV mode TO`.
-    SetEswitchMode { from: EswitchState, to: EswitchState },
+    /// `devlink dev eswitch set DEV mode TO`. When `vfs` is not 0 and the
+    /// driver refuses the change while VFs exist (EOPNOTSUPP, EBUSY or
+    /// EINVAL, as ice does), apply removes the VFs, changes the mode and
+    /// creates `vfs` VFs again.
+    SetEswitchMode { from: EswitchState, to: EswitchState, vfs: u32 },
     /// `ip link set dev INTERFACE vf N ...`, for the settings that differ.
     SetVf {
         interface: String,
@@ -109,7 +112,7 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match &self.step {
             Step::SetNumVfs { from, to } => format!("set sriov_numvfs {from} -> {to}"),
-            Step::SetEswitchMode { from, to } => format!("set eswitch mode {from} -> {to}"),
+            Step::SetEswitchMode { from, to, .. } => format!("set eswitch mode {from} -> {to}"),
             Step::SetBondMiimon { from, to } => format!("set miimon {from} -> {to}"),
             Step::SetBondMode { from, to } => format!("set bond mode {from} -> {}", mode_name(*to)),
             Step::SetVf { interface, settings } => {

@@ -34,7 +34,7 @@ fn lag_pf(address: &str, ifname: &str, mac: &str) -> DevicePlan {
     let steps = vec![
         Step::SetNumVfs { from: 0, to: 2 },
         Step::UnbindVfs { for_mode: EswitchState::Switchdev },
-        Step::SetEswitchMode { from: EswitchState::Legacy, to: EswitchState::Switchdev },
+        Step::SetEswitchMode { from: EswitchState::Legacy, to: EswitchState::Switchdev, vfs: 2 },
         Step::SetVf { interface: ifname.into(), settings },
     ];
     unit(DeviceKey::new("pci", address), address, steps, vec![Step::BindVfs])
@@ -125,7 +125,11 @@ async fn a_refused_mode_change_still_gives_the_vfs_back_and_spares_the_other_pf(
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].starts_with("a: set eswitch mode switchdev: "), "{errors:?}");
     assert_eq!(report.failures().next().unwrap().errno, Some(EBUSY));
-    assert_eq!(ops(&host, Op::Probe), ["a-vf0", "a-vf1", "b-vf0", "b-vf1"], "a's VFs rebound");
+    // The fallback recreated a's VFs around a second refusal: they exist, bound.
+    let a = host.vf_drivers(&DeviceKey::new("pci", "a")).unwrap();
+    assert_eq!(a.len(), 2);
+    assert!(a.iter().all(|(_, driver)| driver.is_some()), "{a:?}");
+    assert_eq!(ops(&host, Op::Probe), ["b-vf0", "b-vf1"]);
     assert_eq!(net.mode("pci/b"), Some(EswitchMode::Switchdev));
     assert!(net.link_state("p1").unwrap().master.is_some(), "the bond is still built");
 }
@@ -201,4 +205,36 @@ async fn vfs_someone_else_left_unbound_stay_unbound_when_no_mode_change_is_neede
     assert_eq!(report.failures().count(), 0, "{report:?}");
     assert_eq!(ops(&host, Op::Unbind), ["a-vf1"], "only the unbind made by the test");
     assert!(ops(&host, Op::Probe).is_empty(), "a-vf1 stays as its owner left it");
+}
+
+#[tokio::test]
+async fn a_driver_that_refuses_the_mode_with_vfs_gets_it_at_zero_vfs() {
+    // An ice-like driver: EOPNOTSUPP while VFs exist. The VFs were created
+    // by the plan's first step, so the fallback removes and recreates them.
+    let net = Arc::new(lag_net().fail_nth("set_eswitch_mode", "pci/a", 1, 95));
+    let host = host();
+    let backend = Backend { sys: host.clone(), net: net.clone() };
+    let plan = Plan { devices: vec![lag_pf("a", "p0", "02:00:00:00:00:0a")], bonds: vec![] };
+    let report = apply(&plan, &backend, opts(1000)).await;
+    assert_eq!(report.failures().count(), 0, "{report:?}");
+
+    let counts: Vec<Option<u32>> =
+        host.calls().into_iter().filter(|c| c.op == Op::WriteNumVfs).map(|c| c.value).collect();
+    assert_eq!(counts, [Some(2), Some(0), Some(2)], "created, removed for the mode, recreated");
+    assert_eq!(net.mode("pci/a"), Some(EswitchMode::Switchdev));
+    let tries = net.calls().iter().filter(|c| c.starts_with("set_eswitch_mode pci/a")).count();
+    assert_eq!(tries, 2);
+}
+
+#[tokio::test]
+async fn a_mode_refused_even_at_zero_vfs_is_the_device_error_and_the_vfs_come_back() {
+    let net = Arc::new(lag_net().fail("set_eswitch_mode", "pci/a", 95));
+    let host = host();
+    let backend = Backend { sys: host.clone(), net };
+    let plan = Plan { devices: vec![lag_pf("a", "p0", "02:00:00:00:00:0a")], bonds: vec![] };
+    let report = apply(&plan, &backend, opts(1000)).await;
+    let err = report.failures().next().unwrap();
+    assert!(err.to_string().starts_with("a: set eswitch mode switchdev: "), "{err}");
+    assert_eq!(err.errno, Some(95));
+    assert_eq!(host.read_num_vfs(&DeviceKey::new("pci", "a")).unwrap(), 2);
 }

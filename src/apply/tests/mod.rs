@@ -24,8 +24,11 @@ impl Host for Table {
             .ok_or_else(|| io::Error::from_raw_os_error(19))
     }
 
+    /// As in the kernel, new VFs come with their driver bound.
     fn write_num_vfs(&self, dev: &DeviceKey, n: u32) -> io::Result<()> {
         self.0.lock().unwrap().insert(dev.address.clone(), n);
+        let prefix = format!("{}-vf", dev.address);
+        self.1.lock().unwrap().retain(|vf| !vf.starts_with(&prefix));
         Ok(())
     }
 

@@ -97,7 +97,7 @@ fn a_policy_without_switchdev_returns_a_switchdev_eswitch_to_legacy_and_skips_un
     let step = &p.actions().nth(1).unwrap().step;
     assert_eq!(
         step,
-        &Step::SetEswitchMode { from: EswitchState::Switchdev, to: EswitchState::Legacy }
+        &Step::SetEswitchMode { from: EswitchState::Switchdev, to: EswitchState::Legacy, vfs: 2 }
     );
     assert_eq!(order(&p).last().unwrap(), "0000:3b:00.0: bind_vfs");
 
@@ -246,4 +246,32 @@ fn validate_warns_of_missing_slaves_and_refuses_slaves_of_another_master() {
              bond0 is built without it and takes it when it appears",
         ]
     );
+}
+
+#[test]
+fn ice_changes_the_mode_at_zero_vfs_as_intel_documents() {
+    let c = config(
+        r#"{"version": "1.0", "device_policies": [
+             {"drivers": ["ice"], "num_vfs": 4, "enable_switch": true}]}"#,
+    );
+    let mut d = dev("0000:af:00.0", "8086", "1592", "ens1f0", 128, 4);
+    d.driver = Some("ice".into());
+    d.eswitch_mode = EswitchState::Legacy;
+    let p = plan(&c, &[d.clone()], &[]);
+    let text: Vec<String> = p.actions().map(|a| a.to_string()).collect();
+    assert_eq!(
+        text,
+        [
+            "0000:af:00.0: set sriov_numvfs 4 -> 0 (device_policies[0])",
+            "0000:af:00.0: set eswitch mode legacy -> switchdev (device_policies[0])",
+            "0000:af:00.0: set sriov_numvfs 0 -> 4 (device_policies[0])",
+        ],
+        "no unbind, no bind: the VFs are created after the mode change"
+    );
+
+    // From 0 VFs (at boot) there is nothing to remove first.
+    d.num_vfs = Some(0);
+    d.vfs.clear();
+    let order: Vec<&str> = plan(&c, &[d], &[]).actions().map(|a| a.step.name()).collect();
+    assert_eq!(order, ["set_eswitch_mode", "set_num_vfs"]);
 }
