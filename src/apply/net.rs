@@ -4,15 +4,20 @@
 
 use tracing::{debug, info, warn};
 
-/// The kernel's "File exists".
-const EEXIST: i32 = 17;
-
 use super::{net_error, netlink, sysfs, ApplyOptions, Backend, CallError};
 use crate::config::{parse_mac, BondMode, VfSettings};
 use crate::discover::{EswitchState, VfLink};
 use crate::netlink::devlink::EswitchMode;
 use crate::netlink::link::VfChange;
 use crate::plan::{mode_name, mode_number, vf_changes, vf_summary, Action, DeviceError};
+
+/// The kernel's "File exists".
+const EEXIST: i32 = 17;
+
+/// The errnos with which drivers refuse a mode change while VFs exist: ice
+/// answers EOPNOTSUPP (95; ENOTSUPP, 524, from some), others EBUSY (16) or
+/// EINVAL (22).
+const REFUSED_WITH_VFS: &[i32] = &[16, 22, 95, 524];
 
 /// The eswitch mode, read before `step`; a device without one is an error
 /// of that step that says so.
@@ -99,10 +104,6 @@ pub(super) async fn set_eswitch_mode(
     log_mode_change(action, have, to);
     Ok(true)
 }
-
-/// The errnos with which drivers refuse a mode change while VFs exist: ice
-/// answers EOPNOTSUPP, others EBUSY or EINVAL.
-const REFUSED_WITH_VFS: &[i32] = &[16, 22, 95, 524];
 
 fn log_mode_change(action: &Action, have: EswitchState, to: EswitchState) {
     info!(

@@ -42,6 +42,7 @@ impl NetError {
     pub fn is_not_supported(&self) -> bool {
         match self {
             NetError::Devlink(e) => e.is_not_supported(),
+            // ENODEV, EINVAL, EOPNOTSUPP, ENOTSUPP: as DevlinkError counts them.
             NetError::Errno { errno, .. } => matches!(*errno, 19 | 22 | 95 | 524),
             NetError::Link(_) => false,
             NetError::Offline => true,
