@@ -164,14 +164,13 @@ pub fn plan_device(config: &Config, dev: &Device) -> Option<DevicePlan> {
     let policy = &config.device_policies[out.policy.unwrap_or_default()];
     let want = policy.num_vfs;
 
-    let count = match vf_count_steps(dev, want) {
+    let mut steps = match vf_count_steps(dev, want) {
         Ok(steps) => steps,
         Err(e) => {
             out.error = Some(e);
             return Some(out);
         }
     };
-    let mut steps = count;
     if let Some(to) = eswitch_target(policy.enable_switch, dev.eswitch_mode) {
         let (first, after) = eswitch::steps(dev, want, steps, to);
         steps = first;
