@@ -254,20 +254,10 @@ impl CallError {
 
 /// io::Error's text plus the errno name operators search for.
 fn describe_io(e: &io::Error) -> String {
-    let name = match e.raw_os_error() {
-        Some(1) => " (EPERM)",
-        Some(2) => " (ENOENT)",
-        Some(5) => " (EIO)",
-        Some(12) => " (ENOMEM)",
-        Some(13) => " (EACCES)",
-        Some(16) => " (EBUSY)",
-        Some(19) => " (ENODEV)",
-        Some(22) => " (EINVAL)",
-        Some(28) => " (ENOSPC)",
-        Some(95) => " (EOPNOTSUPP)",
-        _ => "",
-    };
-    format!("{e}{name}")
+    match e.raw_os_error().and_then(crate::netlink::errno::name) {
+        Some(name) => format!("{e} ({name})"),
+        None => e.to_string(),
+    }
 }
 
 /// Runs a blocking host call on tokio's blocking pool, bounded by the step timeout.

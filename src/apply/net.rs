@@ -8,16 +8,13 @@ use super::{net_error, netlink, sysfs, ApplyOptions, Backend, CallError};
 use crate::config::{parse_mac, BondMode, VfSettings};
 use crate::discover::{EswitchState, VfLink};
 use crate::netlink::devlink::EswitchMode;
+use crate::netlink::errno::{EBUSY, EEXIST, EINVAL, ENOTSUPP, EOPNOTSUPP};
 use crate::netlink::link::VfChange;
 use crate::plan::{mode_name, mode_number, vf_changes, vf_summary, Action, DeviceError};
 
-/// The kernel's "File exists".
-const EEXIST: i32 = 17;
-
 /// The errnos with which drivers refuse a mode change while VFs exist: ice
-/// answers EOPNOTSUPP (95; ENOTSUPP, 524, from some), others EBUSY (16) or
-/// EINVAL (22).
-const REFUSED_WITH_VFS: &[i32] = &[16, 22, 95, 524];
+/// answers EOPNOTSUPP (ENOTSUPP from some), others EBUSY or EINVAL.
+const REFUSED_WITH_VFS: &[i32] = &[EBUSY, EINVAL, EOPNOTSUPP, ENOTSUPP];
 
 /// The eswitch mode, read before `step`; a device without one is an error
 /// of that step that says so.

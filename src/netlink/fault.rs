@@ -13,13 +13,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::devlink::EswitchMode;
+use super::errno::{EBUSY, EEXIST, EINVAL, ENODEV, EOPNOTSUPP, EPERM};
 use super::link::{BondState, Link, VfChange, VfState};
 use super::net::{Net, NetError};
-
-const ENODEV: i32 = 19;
-const EOPNOTSUPP: i32 = 95;
-const EEXIST: i32 = 17;
-const EPERM: i32 = 1;
 
 #[derive(Default)]
 struct World {
@@ -215,7 +211,7 @@ impl Net for FakeNet {
         let state = table
             .iter_mut()
             .find(|s| s.vf == vf)
-            .ok_or_else(|| errno_error(22, &format!("{pf}: vf {vf}")))?;
+            .ok_or_else(|| errno_error(EINVAL, &format!("{pf}: vf {vf}")))?;
         if let Some(mac) = change.mac {
             state.mac = mac;
         }
@@ -260,7 +256,7 @@ impl Net for FakeNet {
         let index = w.links.get(name).map(|l| l.index);
         let has_slaves = w.links.values().any(|l| l.master.is_some() && l.master == index);
         if up || has_slaves {
-            return Err(errno_error(16, name));
+            return Err(errno_error(EBUSY, name));
         }
         match w.links.get_mut(name).and_then(|l| l.bond.as_mut()) {
             Some(b) => {

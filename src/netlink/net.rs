@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
 use super::devlink::{DevlinkError, DevlinkHandle, EswitchMode};
+use super::errno::{EINVAL, ENODEV, ENOTSUPP, EOPNOTSUPP};
 use super::link::{Link, LinkError, LinkHandle, VfChange, VfState};
 
 /// Why a netlink call failed.
@@ -42,8 +43,10 @@ impl NetError {
     pub fn is_not_supported(&self) -> bool {
         match self {
             NetError::Devlink(e) => e.is_not_supported(),
-            // ENODEV, EINVAL, EOPNOTSUPP, ENOTSUPP: as DevlinkError counts them.
-            NetError::Errno { errno, .. } => matches!(*errno, 19 | 22 | 95 | 524),
+            // As DevlinkError counts them.
+            NetError::Errno { errno, .. } => {
+                matches!(*errno, ENODEV | EINVAL | EOPNOTSUPP | ENOTSUPP)
+            }
             NetError::Link(_) => false,
             NetError::Offline => true,
         }

@@ -4,15 +4,7 @@ use std::io;
 
 use netlink_packet_core::DecodeError;
 
-// Limitation: these are the asm-generic errno values (x86_64, aarch64, riscv64, ...);
-// mips, sparc, alpha and parisc number some differently. Using libc's constants removes
-// this once libc is a direct dependency.
-const ENODEV: i32 = 19;
-const EINVAL: i32 = 22;
-const EOPNOTSUPP: i32 = 95;
-/// The kernel-internal ENOTSUPP. It should never reach user space, but some drivers return it
-/// from devlink callbacks and devlink passes it through unchanged.
-const ENOTSUPP: i32 = 524;
+use crate::netlink::errno::{self, EINVAL, ENODEV, ENOTSUPP, EOPNOTSUPP};
 
 /// A failure of the devlink layer. Each message names the device, the step and the cause.
 #[derive(Debug, thiserror::Error)]
@@ -90,7 +82,7 @@ impl DevlinkError {
 /// what people search for.
 fn describe(errno: i32, message: Option<&str>) -> String {
     let text = io::Error::from_raw_os_error(errno);
-    let mut out = match errno_name(errno) {
+    let mut out = match errno::name(errno) {
         Some(name) => format!("{name} ({text})"),
         None => text.to_string(),
     };
@@ -103,22 +95,6 @@ fn describe(errno: i32, message: Option<&str>) -> String {
 
 fn prefix(device: Option<&str>) -> String {
     device.map(|device| format!("{device}: ")).unwrap_or_default()
-}
-
-/// Names for the errnos devlink requests commonly end in.
-fn errno_name(errno: i32) -> Option<&'static str> {
-    let name = match errno {
-        1 => "EPERM",
-        2 => "ENOENT",
-        12 => "ENOMEM",
-        16 => "EBUSY",
-        ENODEV => "ENODEV",
-        EINVAL => "EINVAL",
-        EOPNOTSUPP => "EOPNOTSUPP",
-        ENOTSUPP => "ENOTSUPP",
-        _ => return None,
-    };
-    Some(name)
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@ use tracing::{debug, trace};
 
 use super::dev::DevGetRequest;
 use super::eswitch::EswitchHandle;
-use super::extack;
 use super::message::DevlinkMessage;
 use super::port::PortGetRequest;
 use super::DevlinkError;
+use crate::netlink::extack;
 
 /// A connection to devlink. Clones share one socket and its connection task, which ends
 /// when the last clone is dropped.

@@ -26,7 +26,6 @@ mod captures;
 mod dev;
 mod error;
 mod eswitch;
-mod extack;
 mod handle;
 mod message;
 mod port;

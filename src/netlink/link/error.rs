@@ -1,17 +1,9 @@
-//! The one error type of the link layer, and the kernel's extended ack that it carries.
+//! The one error type of the link layer.
 
 use std::io;
 
-use netlink_packet_core::{parse_string, parse_u32, NlasIterator, NLM_F_ACK_TLVS, NLM_F_CAPPED};
-
-// Limitation: these are the asm-generic errno values (x86_64, aarch64, riscv64, ...);
-// mips, sparc, alpha and parisc number some differently. Using libc's constants removes
-// this once libc is a direct dependency.
-pub(super) const ENODEV: i32 = 19;
-
-/// `NLMSGERR_ATTR_MSG` from include/uapi/linux/netlink.h.
-const NLMSGERR_ATTR_MSG: u16 = 1;
-const NLMSG_HDRLEN: usize = 16;
+use crate::netlink::errno;
+pub(super) use crate::netlink::errno::ENODEV;
 
 /// A failure of the link layer. Each message names the interface, the step and the cause.
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +75,7 @@ fn describe(errno: i32, message: Option<&str>) -> String {
     let text = io::Error::from_raw_os_error(errno).to_string();
     let suffix = format!(" (os error {errno})");
     let text = text.strip_suffix(&suffix).unwrap_or(&text);
-    let mut out = match errno_name(errno) {
+    let mut out = match errno::name(errno) {
         Some(name) => format!("{text} ({name})"),
         None => format!("{text} (errno {errno})"),
     };
@@ -96,45 +88,6 @@ fn describe(errno: i32, message: Option<&str>) -> String {
 
 fn prefix(interface: Option<&str>) -> String {
     interface.map(|name| format!("{name}: ")).unwrap_or_default()
-}
-
-/// Names for the errnos link requests commonly end in.
-fn errno_name(errno: i32) -> Option<&'static str> {
-    let name = match errno {
-        1 => "EPERM",
-        2 => "ENOENT",
-        12 => "ENOMEM",
-        16 => "EBUSY",
-        17 => "EEXIST",
-        ENODEV => "ENODEV",
-        22 => "EINVAL",
-        34 => "ERANGE",
-        95 => "EOPNOTSUPP",
-        524 => "ENOTSUPP",
-        _ => return None,
-    };
-    Some(name)
-}
-
-/// The text of an NLMSG_ERROR's extended ack, given the reply's netlink flags and the bytes
-/// after the error code.
-pub(super) fn extack_message(flags: u16, payload: &[u8]) -> Option<String> {
-    if flags & NLM_F_ACK_TLVS == 0 {
-        return None;
-    }
-
-    // The kernel echoes the request's header, or all of the request when the socket did
-    // not ask for a capped ack; the TLVs come after it, 4-byte aligned.
-    let echoed = if flags & NLM_F_CAPPED != 0 {
-        NLMSG_HDRLEN
-    } else {
-        parse_u32(payload.get(..4)?).ok()? as usize
-    };
-    NlasIterator::new(payload.get(echoed.next_multiple_of(4)..)?)
-        .map_while(Result::ok)
-        .find(|nla| nla.kind() == NLMSGERR_ATTR_MSG)
-        .and_then(|nla| parse_string(nla.value()).ok())
-        .filter(|message| !message.is_empty())
 }
 
 #[cfg(test)]
@@ -176,24 +129,5 @@ mod tests {
         assert!(!io.is_not_found());
         assert_eq!(io.errno(), None);
         assert!(io.to_string().starts_with("open rtnetlink socket: "), "{io}");
-    }
-
-    #[test]
-    fn extack_after_a_capped_echo() {
-        // Built by hand in the kernel's layout: the echoed 16-byte request header, then
-        // NLMSGERR_ATTR_MSG "bad vf" and NLMSGERR_ATTR_OFFS.
-        let mut payload = vec![32, 0, 0, 0, 19, 0, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0];
-        payload.extend_from_slice(&[11, 0, 1, 0, b'b', b'a', b'd', b' ', b'v', b'f', 0, 0]);
-        payload.extend_from_slice(&[8, 0, 2, 0, 20, 0, 0, 0]);
-
-        let flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
-        assert_eq!(extack_message(flags, &payload).as_deref(), Some("bad vf"));
-        assert_eq!(extack_message(NLM_F_CAPPED, &payload), None);
-
-        // Without NLM_F_CAPPED the whole 32-byte request is echoed before the TLVs.
-        let mut uncapped = payload[..16].to_vec();
-        uncapped.extend_from_slice(&[0; 16]);
-        uncapped.extend_from_slice(&payload[16..]);
-        assert_eq!(extack_message(NLM_F_ACK_TLVS, &uncapped).as_deref(), Some("bad vf"));
     }
 }

@@ -9,7 +9,8 @@ use netlink_packet_route::RouteNetlinkMessage;
 use netlink_sys::AsyncSocket;
 use tracing::{debug, trace};
 
-use super::error::{extack_message, LinkError};
+use super::error::LinkError;
+use crate::netlink::extack;
 
 /// IFNAMSIZ - 1: the longest name the kernel gives an interface.
 const MAX_NAME_LEN: usize = 15;
@@ -114,7 +115,7 @@ impl LinkHandle {
                             interface: interface.to_owned(),
                             step: step.to_owned(),
                             errno: code.get().saturating_abs(),
-                            message: extack_message(header.flags, &e.header),
+                            message: extack::from_error(header.flags, &e.header),
                         });
                     }
                 }

@@ -1,5 +1,6 @@
 //! The kernel's extended ack: the text a driver attaches to an error, such as why it refused
-//! an eswitch mode change. It is the most useful part of a devlink failure, so it is kept.
+//! an eswitch mode change or a slave. It is the most useful part of a netlink failure, so
+//! devlink and link errors keep it.
 
 use netlink_packet_core::{parse_string, parse_u32, NlasIterator, NLM_F_ACK_TLVS, NLM_F_CAPPED};
 
@@ -79,6 +80,25 @@ mod tests {
         let payload = [&ECHOED_HEADER[..], TLVS].concat();
         assert_eq!(from_error(NLM_F_CAPPED, &payload), None);
         assert_eq!(from_error(NLM_F_CAPPED | NLM_F_ACK_TLVS, &ECHOED_HEADER), None);
+    }
+
+    #[test]
+    fn capped_and_uncapped_echoes_of_a_link_request() {
+        // Built by hand in the kernel's layout: the echoed 16-byte request header, then
+        // NLMSGERR_ATTR_MSG "bad vf" and NLMSGERR_ATTR_OFFS.
+        let mut payload = vec![32, 0, 0, 0, 19, 0, 5, 0, 1, 0, 0, 0, 0, 0, 0, 0];
+        payload.extend_from_slice(&[11, 0, 1, 0, b'b', b'a', b'd', b' ', b'v', b'f', 0, 0]);
+        payload.extend_from_slice(&[8, 0, 2, 0, 20, 0, 0, 0]);
+
+        let flags = NLM_F_CAPPED | NLM_F_ACK_TLVS;
+        assert_eq!(from_error(flags, &payload).as_deref(), Some("bad vf"));
+        assert_eq!(from_error(NLM_F_CAPPED, &payload), None);
+
+        // Without NLM_F_CAPPED the whole 32-byte request is echoed before the TLVs.
+        let mut uncapped = payload[..16].to_vec();
+        uncapped.extend_from_slice(&[0; 16]);
+        uncapped.extend_from_slice(&payload[16..]);
+        assert_eq!(from_error(NLM_F_ACK_TLVS, &uncapped).as_deref(), Some("bad vf"));
     }
 
     #[test]
