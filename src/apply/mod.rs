@@ -183,9 +183,9 @@ async fn step(action: &Action, b: &Backend, opts: &ApplyOptions) -> Result<bool,
             if net::eswitch_is(action, b, *for_mode, opts).await? {
                 return Ok(false);
             }
-            sysfs::unbind_vfs(action, &b.sys, opts).await
+            sysfs::rebind_vfs(action, &b.sys, false, opts).await
         }
-        Step::BindVfs => sysfs::bind_vfs(action, &b.sys, opts).await,
+        Step::BindVfs => sysfs::rebind_vfs(action, &b.sys, true, opts).await,
         Step::SetEswitchMode { to, vfs, .. } => {
             net::set_eswitch_mode(action, b, *to, *vfs, opts).await
         }

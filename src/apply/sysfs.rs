@@ -46,71 +46,58 @@ pub(super) async fn set_num_vfs(
     Ok(true)
 }
 
-/// Unbinds every VF that has a driver; `Ok(true)` when one had.
-pub(super) async fn unbind_vfs(
+/// Unbinds every VF that has a driver (`bind` false), or asks the kernel to
+/// bind a driver to every VF without one (`bind` true); `Ok(true)` when some
+/// VF needed it.
+pub(super) async fn rebind_vfs(
     action: &Action,
     host: &Arc<dyn Host>,
+    bind: bool,
     opts: &ApplyOptions,
 ) -> Result<bool, DeviceError> {
     let step = action.step.describe();
     let vfs = blocking(host, &action.key, opts, |h, k| h.vf_drivers(k))
         .await
         .map_err(|e| e.at(&action.device, "list VFs".to_string()))?;
-    let bound: Vec<String> = vfs.into_iter().filter(|(_, d)| d.is_some()).map(|(a, _)| a).collect();
-    if bound.is_empty() {
-        debug!(device = %action.device, "no VF has a driver; nothing to unbind");
+    // The VFs whose state is to change: bound ones to unbind, unbound ones to bind.
+    let todo: Vec<String> =
+        vfs.into_iter().filter(|(_, d)| d.is_none() == bind).map(|(a, _)| a).collect();
+    if todo.is_empty() {
+        let why = if bind {
+            "every VF has a driver; nothing to bind"
+        } else {
+            "no VF has a driver; nothing to unbind"
+        };
+        debug!(device = %action.device, "{why}");
         return Ok(false);
     }
-    for vf in &bound {
+    for vf in &todo {
         let address = vf.clone();
-        blocking(host, &action.key, opts, move |h, _| h.unbind(&address))
+        let call = move |h: &dyn Host, _: &_| {
+            if bind {
+                h.probe(&address)
+            } else {
+                h.unbind(&address)
+            }
+        };
+        blocking(host, &action.key, opts, call)
             .await
             .map_err(|e| e.at(&action.device, format!("{step}: {vf}")))?;
     }
+    let (name, done) = if bind {
+        ("bind_vfs", "bound drivers to")
+    } else {
+        ("unbind_vfs", "unbound the drivers of")
+    };
     info!(
         device = %action.device,
-        action = "unbind_vfs",
+        action = name,
         policy = action.policy,
-        vfs = bound.len(),
-        "{}: unbound the drivers of {} VFs ({})",
+        vfs = todo.len(),
+        "{}: {done} {} VFs ({})",
         action.device,
-        bound.len(),
-        bound.join(", ")
-    );
-    Ok(true)
-}
-
-/// Asks the kernel to bind a driver to every VF without one.
-pub(super) async fn bind_vfs(
-    action: &Action,
-    host: &Arc<dyn Host>,
-    opts: &ApplyOptions,
-) -> Result<bool, DeviceError> {
-    let step = action.step.describe();
-    let vfs = blocking(host, &action.key, opts, |h, k| h.vf_drivers(k))
-        .await
-        .map_err(|e| e.at(&action.device, "list VFs".to_string()))?;
-    let unbound: Vec<String> =
-        vfs.into_iter().filter(|(_, d)| d.is_none()).map(|(a, _)| a).collect();
-    if unbound.is_empty() {
-        debug!(device = %action.device, "every VF has a driver; nothing to bind");
-        return Ok(false);
-    }
-    for vf in &unbound {
-        let address = vf.clone();
-        blocking(host, &action.key, opts, move |h, _| h.probe(&address))
-            .await
-            .map_err(|e| e.at(&action.device, format!("{step}: {vf}")))?;
-    }
-    info!(
-        device = %action.device,
-        action = "bind_vfs",
-        policy = action.policy,
-        vfs = unbound.len(),
-        "{}: bound drivers to {} VFs ({})",
-        action.device,
-        unbound.len(),
-        unbound.join(", ")
+        todo.len(),
+        todo.join(", ")
     );
     Ok(true)
 }
