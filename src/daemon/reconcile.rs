@@ -45,6 +45,15 @@ pub enum Scope {
     Only(Vec<DeviceKey>),
 }
 
+impl Scope {
+    pub fn contains(&self, key: &DeviceKey) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Only(keys) => keys.contains(key),
+        }
+    }
+}
+
 /// The daemon's memory of each matched device.
 struct Tracked {
     record: DeviceRecord,
@@ -86,11 +95,8 @@ impl Reconciler {
         config: &Config,
         scope: Scope,
     ) -> Result<Vec<DeviceKey>, DiscoverError> {
-        let devices = self.discover(config).await?;
-        let in_scope = |k: &DeviceKey| match &scope {
-            Scope::All => true,
-            Scope::Only(keys) => keys.contains(k),
-        };
+        let devices = self.discover(config, &scope).await?;
+        let in_scope = |k: &DeviceKey| scope.contains(k);
 
         // PFs we configured that are gone (hot-unplug, driver reset in progress).
         let gone: Vec<DeviceKey> = self
@@ -126,7 +132,8 @@ impl Reconciler {
         let report = apply::apply(&plan, &self.backend, self.opts.clone()).await;
         // After changes, look again: the records show what is really there,
         // and the new VFs must be known so their events map to this PF.
-        let devices = if report.changes() > 0 { self.discover(config).await? } else { devices };
+        let devices =
+            if report.changes() > 0 { self.discover(config, &scope).await? } else { devices };
 
         let now = Instant::now();
         let mut changed = Vec::new();
@@ -199,9 +206,17 @@ impl Reconciler {
         self.tracked.insert(dp.key.clone(), Tracked { record, failures, retry_at });
     }
 
-    async fn discover(&mut self, config: &Config) -> Result<Vec<Device>, DiscoverError> {
+    /// The sysfs walk covers the whole host, so every event can be mapped;
+    /// netlink is asked only about the PFs in scope, the ones planned.
+    async fn discover(
+        &mut self,
+        config: &Config,
+        scope: &Scope,
+    ) -> Result<Vec<Device>, DiscoverError> {
         let mut devices = discover::discover(&self.sysfs_root, &self.pci_ids)?;
-        discover::kernel::fill(&mut devices, self.backend.net.as_ref()).await;
+        for d in devices.iter_mut().filter(|d| scope.contains(&d.key())) {
+            discover::kernel::fill(std::slice::from_mut(d), self.backend.net.as_ref()).await;
+        }
         self.known = Known::from_devices(&devices).with_bonds(config);
         Ok(devices)
     }
