@@ -55,13 +55,10 @@ def report(r: Result, run: BootRun):
     sys.stdout.flush()
 
 
-def run_boot(b: plan.Boot, args, n_boots: int) -> list:
-    outdir = args.results / b.label
+def boot_once(b: plan.Boot, args, attempt: int) -> BootRun:
+    outdir = args.results / (b.label if attempt == 1 else f"{b.label}-attempt-{attempt}")
     outdir.mkdir(parents=True)
-    names = " ".join(s.name for s in b.scenarios)
-    print(f"vm: {b.label} ({b.index}/{n_boots}): {names}", flush=True)
-
-    run = BootRun(b, outdir, report, args.boot_timeout, args.verbose)
+    run = BootRun(b, outdir, report, args.boot_timeout, args.verbose, attempt)
     t0 = time.monotonic()
     try:
         ovl = overlay.build(b, outdir, args.repo, args.binary)
@@ -69,7 +66,7 @@ def run_boot(b: plan.Boot, args, n_boots: int) -> list:
         run.log.close()
         for s in b.scenarios:
             run.finish(s.name, False, f"overlay: {e}")
-        return list(run.results.values())
+        return run
 
     why = run.run(args.cache / "vmlinuz", args.cache / "base.cpio", ovl)
     total = time.monotonic() - t0
@@ -79,6 +76,22 @@ def run_boot(b: plan.Boot, args, n_boots: int) -> list:
           flush=True)
     if why and all(r.passed for r in run.results.values()):
         print(f"vm: {b.label}: note: {why}")
+    return run
+
+
+def run_boot(b: plan.Boot, args, n_boots: int, retried: list) -> list:
+    """Runs a boot; boots it once more if the guest kernel stalled, which
+    TCG on a busy host causes now and then. The second attempt's results
+    are the boot's results; a second stall fails it."""
+    names = " ".join(s.name for s in b.scenarios)
+    print(f"vm: {b.label} ({b.index}/{n_boots}): {names}", flush=True)
+    run = boot_once(b, args, 1)
+    if run.stalled:
+        print(f"vm: {b.label}: the guest kernel stalled (console: {run.stalled});"
+              f" vCPU state in {run.outdir / 'stall.txt'}. The results above are void:"
+              f" booting it once more", flush=True)
+        retried.append(b.label)
+        run = boot_once(b, args, 2)
     return list(run.results.values())
 
 
@@ -113,10 +126,10 @@ def main() -> int:
             print(f"vm: plan: {b.label}: {' '.join(s.name for s in b.scenarios)}")
         return 0
 
-    results = []
+    results, retried = [], []
     try:
         for b in boots:
-            results += run_boot(b, args, len(boots))
+            results += run_boot(b, args, len(boots), retried)
     except KeyboardInterrupt:
         print("vm: interrupted; QEMU stopped")
     finally:
@@ -126,7 +139,9 @@ def main() -> int:
                 print(f"FAIL {s.name}: not run: the run was interrupted")
                 results.append(Result(s.name, False))
         passed = sum(r.passed for r in results)
-        print(f"{passed} passed, {len(results) - passed} failed", flush=True)
+        note = f" ({len(retried)} boot(s) run twice after a guest stall: {', '.join(retried)})"
+        print(f"{passed} passed, {len(results) - passed} failed{note if retried else ''}",
+              flush=True)
     return 0 if passed == len(results) else 1
 
 

@@ -5,6 +5,7 @@ requests, enforces the timeouts and turns what the guest said into results.
 import dataclasses
 import json
 import pathlib
+import re
 import select
 import shutil
 import tempfile
@@ -14,7 +15,30 @@ from . import qemu as q
 from .plan import Boot
 
 BASE_CMDLINE = ("console=ttyS0,115200 rdinit=/sbin/init panic=-1 mitigations=off"
-                " systemd.journald.forward_to_console=1")
+                " systemd.journald.forward_to_console=1 sysrq_always_enabled")
+
+# What the guest kernel prints when it was starved of CPU or lost its timer
+# interrupts: under TCG on a busy two-core host this happens now and then, and
+# the guest then stops keeping its own time (its scenario timeout never fires).
+# A hung task ("blocked for more than") is not in the list: that is a kernel
+# lock, which the software under test may well have caused.
+STALL_SIGNS = re.compile(
+    r"rcu: INFO: \S+ (self-)?detected stalls?"
+    r"|rcu: \S+ kthread (starved|timer wakeup didn't happen)"
+    r"|watchdog: BUG: soft lockup"
+    r"|clocksource: .*Marking clocksource '\S+' as unstable")
+
+
+def stall_sign(console: pathlib.Path) -> str:
+    """The first console line that shows the guest kernel stalled, or ''."""
+    try:
+        text = console.read_text(errors="replace")
+    except OSError:
+        return ""
+    for line in text.splitlines():
+        if STALL_SIGNS.search(line):
+            return line.strip()
+    return ""
 
 
 @dataclasses.dataclass
@@ -64,6 +88,10 @@ class HostRequests:
             raise q.QemuError(f"link {dev_id}: state must be up or down, not '{state}'")
         self.vm.qmp.command("set_link", {"name": dev_id, "up": state == "up"})
 
+    def do_freeze(self):
+        """Pauses every vCPU for good: how rig_stall makes a guest stall."""
+        self.vm.qmp.command("stop")
+
     def do_hmp(self, *words):
         out = self.vm.qmp.command("human-monitor-command",
                                   {"command-line": " ".join(words)})
@@ -72,8 +100,9 @@ class HostRequests:
 
 class BootRun:
     def __init__(self, boot: Boot, outdir: pathlib.Path, report, boot_timeout: int,
-                 verbose: bool = False):
+                 verbose: bool = False, attempt: int = 1):
         self.boot = boot
+        self.attempt = attempt
         self.verbose = verbose
         self.outdir = outdir
         self.report = report
@@ -84,6 +113,9 @@ class BootRun:
         self.heard = None  # when the guest last said anything
         self.ready_at = None
         self.done = False
+        # The guest stopped acting on its own (a host-side limit ran out) and
+        # its console says why; see STALL_SIGNS.
+        self.stalled = ""
         self.in_log = False
         self.buf = b""
         self.log = open(outdir / "rig.log", "w")
@@ -148,6 +180,24 @@ class BootRun:
             return self.current[1] + self.scenario(self.current[0]).timeout + 30
         return self.heard + 60  # between scenarios
 
+    def diagnose(self, vm: q.Qemu):
+        """Keeps what QEMU and the guest kernel can still tell about a guest
+        that stopped acting on its own: the vCPUs' state in stall.txt, and the
+        kernel's backtraces of every CPU and of blocked tasks on the console."""
+        with open(self.outdir / "stall.txt", "w") as f:
+            for words in ("info status", "info cpus", "info registers -a"):
+                try:
+                    out = vm.qmp.command("human-monitor-command", {"command-line": words})
+                except q.QemuError as e:
+                    out = f"error: {e}\n"
+                f.write(f"== {words}\n{out}\n")
+        try:
+            for key in ("alt-sysrq-l", "alt-sysrq-w"):
+                vm.qmp.command("human-monitor-command", {"command-line": f"sendkey {key}"})
+            time.sleep(5)
+        except q.QemuError:
+            pass
+
     def follow(self, vm: q.Qemu, requests: HostRequests) -> str:
         """Returns why following stopped, for scenarios left without a result."""
         while True:
@@ -156,6 +206,8 @@ class BootRun:
             if vm.exited():
                 return f"QEMU exited with status {vm.proc.returncode} before it ended"
             if time.monotonic() > self.deadline():
+                self.diagnose(vm)
+                self.stalled = stall_sign(self.outdir / "console.log")
                 if self.ready_at is None:
                     return (f"the guest did not start the scenarios within"
                             f" {self.boot_timeout}s")
@@ -200,7 +252,8 @@ class BootRun:
         nics = int(self.boot.decl["nics"])
         iommu = self.boot.decl["iommu"] == "yes"
         extra = "intel_iommu=on " if iommu else ""
-        cmdline = f"{BASE_CMDLINE} {extra}{self.boot.decl['cmdline']}".strip()
+        cmdline = (f"{BASE_CMDLINE} rig.attempt={self.attempt} {extra}"
+                   f"{self.boot.decl['cmdline']}").strip()
         sockdir = pathlib.Path(tempfile.mkdtemp(prefix="sriov-vm-"))
         args = q.command(kernel, initrd, sockdir, self.outdir / "console.log",
                          nics, cmdline, iommu)
