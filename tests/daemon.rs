@@ -14,6 +14,7 @@ use sriov_manager::daemon::reconcile::{Backoff, Reconciler, Scope};
 use sriov_manager::daemon::state::{self, Outcome, State};
 use sriov_manager::daemon::watch::{map_event, Known, UEvent};
 use sriov_manager::discover::discover;
+use sriov_manager::netlink::fault::FakeNet;
 use sriov_manager::netlink::Offline;
 use sriov_manager::sys::fault::{Fault, FaultyHost, Op};
 use sriov_manager::sys::{DeviceKey, Sysfs};
@@ -280,4 +281,60 @@ fn the_state_file_is_written_atomically_and_reads_back() {
         .collect();
     assert_eq!(names, ["state.json"], "no temp file left behind");
     assert!(st.updated.ends_with('Z') && st.updated.len() == 20, "{}", st.updated);
+}
+
+/// Everything logged while it is alive, as fmt would print it without colours.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    fn lines(&self, level: &str, text: &str) -> usize {
+        let log = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
+        log.lines().filter(|l| l.contains(level) && l.contains(text)).count()
+    }
+}
+
+#[tokio::test]
+async fn a_unit_that_keeps_waiting_says_so_at_info_once() {
+    let log = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let s = mixed_host();
+    let host = Arc::new(FaultyHost::new(Sysfs::new(s.root())));
+    let mut r = reconciler(&s, host);
+    r.backend.net = Arc::new(FakeNet::new());
+    let c = config(
+        r#"{"version": "1.0", "device_policies": [],
+            "bond_configs": [{"bond_name": "bond1", "slave_interfaces": ["enp9s0"],
+                              "mode": "active-backup"}]}"#,
+    );
+    let waiting = "bond1: enslave: waiting for enp9s0 to appear";
+    for _ in 0..3 {
+        r.reconcile(&c, Scope::All).await.unwrap();
+    }
+    assert_eq!(r.summary(), "0 devices configured, 0 failed, 1 waiting");
+    assert_eq!(log.lines(" INFO ", waiting), 1, "once when it starts waiting");
+    assert_eq!(log.lines(" DEBUG ", waiting), 5, "then at debug: apply's 3 and the daemon's 2");
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use serde::Serialize;
-use tracing::{info, warn};
+use tracing::{debug, warn};
 
 use crate::netlink::{Kernel, Net, NetError, Offline};
 use crate::plan::{Action, DeviceError, DevicePlan, Plan, Step};
@@ -122,7 +122,9 @@ pub async fn apply(plan: &Plan, backend: &Backend, opts: ApplyOptions) -> ApplyR
     for (dp, run) in plan.units().zip(devices.iter_mut()) {
         if run.outcome.error.is_none() {
             if let Some(e) = dp.error.as_ref().filter(|e| e.waiting) {
-                info!(device = %dp.device, step = %e.step, "{e}");
+                // Not a change, and the same each time: the daemon logs it at
+                // info when a unit starts waiting; `--once` prints it.
+                debug!(device = %dp.device, step = %e.step, "{e}");
                 run.outcome.error = Some(e.clone());
             }
         }

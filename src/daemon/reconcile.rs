@@ -196,6 +196,15 @@ impl Reconciler {
             }
             Outcome::Waiting | Outcome::Configured => (0, None),
         };
+        if result == Outcome::Waiting {
+            let before = self.tracked.get(&dp.key).map(|t| (t.record.result, &t.record.error));
+            let why = record.error.as_deref().unwrap_or("waiting");
+            if before == Some((Outcome::Waiting, &record.error)) {
+                debug!(device = %dp.device, "{why}");
+            } else {
+                info!(device = %dp.device, "{why}");
+            }
+        }
         if result == Outcome::Configured && prev_failures > 0 {
             info!(
                 device = %dp.device,

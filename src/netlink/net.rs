@@ -3,10 +3,12 @@
 //!
 //! [`Kernel`] is the real implementation. It opens its devlink and rtnetlink
 //! sockets on first use, so a host that never asks for switchdev, bonds or VF
-//! settings never opens them.
+//! settings never opens them, and opens them again after a connection died.
+
+use std::future::Future;
+use std::sync::Mutex;
 
 use async_trait::async_trait;
-use tokio::sync::OnceCell;
 
 use super::devlink::{DevlinkError, DevlinkHandle, EswitchMode};
 use super::errno::{EINVAL, ENODEV, ENOTSUPP, EOPNOTSUPP};
@@ -94,10 +96,17 @@ pub trait Net: Send + Sync + 'static {
 }
 
 /// The running kernel.
+///
+/// A netlink connection is a socket and a task that reads it; a socket error
+/// (ENOBUFS when replies overflow the receive buffer, say) ends the task, and
+/// every later request on that connection fails. The daemon lives for months,
+/// so a request that finds its connection dead drops it, and the next one
+/// opens a new socket. The failed request is reported like any other and
+/// retried with its device's backoff.
 #[derive(Default)]
 pub struct Kernel {
-    devlink: OnceCell<DevlinkHandle>,
-    link: OnceCell<LinkHandle>,
+    devlink: Connection<DevlinkHandle>,
+    link: Connection<LinkHandle>,
 }
 
 impl Kernel {
@@ -105,20 +114,104 @@ impl Kernel {
         Kernel::default()
     }
 
-    async fn devlink(&self) -> Result<&DevlinkHandle, NetError> {
-        Ok(self.devlink.get_or_try_init(DevlinkHandle::connect).await?)
+    async fn devlink<T, Fut>(&self, request: impl FnOnce(DevlinkHandle) -> Fut) -> NetResult<T>
+    where
+        Fut: Future<Output = Result<T, DevlinkError>>,
+    {
+        self.devlink.request(DevlinkHandle::connect, request).await
     }
 
-    async fn rtnl(&self) -> Result<&LinkHandle, NetError> {
-        Ok(self.link.get_or_try_init(LinkHandle::connect).await?)
+    async fn rtnl<T, Fut>(&self, request: impl FnOnce(LinkHandle) -> Fut) -> NetResult<T>
+    where
+        Fut: Future<Output = Result<T, LinkError>>,
+    {
+        self.link.request(LinkHandle::connect, request).await
+    }
+}
+
+type NetResult<T> = Result<T, NetError>;
+
+/// Errors that may mean the connection itself is dead.
+trait SocketFailure {
+    fn is_socket_failure(&self) -> bool;
+}
+
+impl SocketFailure for DevlinkError {
+    fn is_socket_failure(&self) -> bool {
+        matches!(self, DevlinkError::Io { .. })
+    }
+}
+
+impl SocketFailure for LinkError {
+    fn is_socket_failure(&self) -> bool {
+        matches!(self, LinkError::Io { .. })
+    }
+}
+
+/// One netlink connection, opened on first use. Handles are clones sharing
+/// the socket; the connection task ends when the last clone is dropped.
+struct Connection<H>(Mutex<Option<H>>);
+
+impl<H> Default for Connection<H> {
+    fn default() -> Self {
+        Connection(Mutex::new(None))
+    }
+}
+
+impl<H: Clone> Connection<H> {
+    /// Runs `request` on the open connection or a new one, and drops the
+    /// connection if the request failed at the socket level.
+    async fn request<T, E, Connected, Fut>(
+        &self,
+        connect: impl FnOnce() -> Connected,
+        request: impl FnOnce(H) -> Fut,
+    ) -> NetResult<T>
+    where
+        E: SocketFailure + Into<NetError>,
+        Connected: Future<Output = Result<H, E>>,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let handle = self.get(connect).await.map_err(Into::into)?;
+        let result = request(handle).await;
+        if result.as_ref().is_err_and(SocketFailure::is_socket_failure) {
+            self.drop_broken();
+        }
+        result.map_err(Into::into)
+    }
+
+    /// The open connection, or a new one. Two callers that both find none
+    /// may both connect; the later one is kept and the other handle's
+    /// connection ends once its request is done.
+    async fn get<E, Fut>(&self, connect: impl FnOnce() -> Fut) -> Result<H, E>
+    where
+        Fut: Future<Output = Result<H, E>>,
+    {
+        if let Some(handle) = self.lock().as_ref() {
+            return Ok(handle.clone());
+        }
+        let handle = connect().await?;
+        *self.lock() = Some(handle.clone());
+        Ok(handle)
+    }
+
+    /// Forgets the connection after a request failed at the socket level.
+    fn drop_broken(&self) {
+        if self.lock().take().is_some() {
+            tracing::warn!("a netlink connection failed; the next request opens a new one");
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<H>> {
+        // The slot holds a handle or nothing: valid even if a holder panicked.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 #[async_trait]
 impl Net for Kernel {
     async fn eswitch_mode(&self, bus: &str, address: &str) -> Result<EswitchMode, NetError> {
-        let info = self.devlink().await?.eswitch().get(bus, address).execute().await?;
-        Ok(info.mode)
+        self.devlink(|h| async move { Ok(h.eswitch().get(bus, address).execute().await?.mode) })
+            .await
     }
 
     async fn set_eswitch_mode(
@@ -127,40 +220,40 @@ impl Net for Kernel {
         address: &str,
         mode: EswitchMode,
     ) -> Result<(), NetError> {
-        let set = self.devlink().await?.eswitch().set(bus, address).mode(mode);
-        Ok(set.execute().await?)
+        self.devlink(|h| async move { h.eswitch().set(bus, address).mode(mode).execute().await })
+            .await
     }
 
     async fn link(&self, name: &str) -> Result<Option<Link>, NetError> {
-        Ok(self.rtnl().await?.get(name).await?)
+        self.rtnl(|h| async move { h.get(name).await }).await
     }
 
     async fn vfs(&self, pf: &str) -> Result<Vec<VfState>, NetError> {
-        Ok(self.rtnl().await?.vfs(pf).await?)
+        self.rtnl(|h| async move { h.vfs(pf).await }).await
     }
 
     async fn set_vf(&self, pf: &str, vf: u32, change: &VfChange) -> Result<(), NetError> {
-        Ok(self.rtnl().await?.set_vf(pf, vf, change).await?)
+        self.rtnl(|h| async move { h.set_vf(pf, vf, change).await }).await
     }
 
     async fn add_bond(&self, name: &str, mode: u8, miimon: u32) -> Result<(), NetError> {
-        Ok(self.rtnl().await?.add_bond(name, mode, miimon).await?)
+        self.rtnl(|h| async move { h.add_bond(name, mode, miimon).await }).await
     }
 
     async fn set_bond_miimon(&self, name: &str, miimon: u32) -> Result<(), NetError> {
-        Ok(self.rtnl().await?.set_bond_miimon(name, miimon).await?)
+        self.rtnl(|h| async move { h.set_bond_miimon(name, miimon).await }).await
     }
 
     async fn set_bond_mode(&self, name: &str, mode: u8) -> Result<(), NetError> {
-        Ok(self.rtnl().await?.set_bond_mode(name, mode).await?)
+        self.rtnl(|h| async move { h.set_bond_mode(name, mode).await }).await
     }
 
     async fn enslave(&self, slave: &str, bond: &str) -> Result<(), NetError> {
-        Ok(self.rtnl().await?.enslave(slave, bond).await?)
+        self.rtnl(|h| async move { h.enslave(slave, bond).await }).await
     }
 
     async fn set_up(&self, name: &str) -> Result<(), NetError> {
-        Ok(self.rtnl().await?.set_up(name).await?)
+        self.rtnl(|h| async move { h.set_up(name).await }).await
     }
 }
 
@@ -200,5 +293,36 @@ impl Net for Offline {
     }
     async fn set_up(&self, _: &str) -> Result<(), NetError> {
         Err(NetError::Offline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The host's own rtnetlink, which every kernel has: `lo` exists.
+    #[tokio::test]
+    async fn a_dead_rtnetlink_connection_is_replaced_on_the_next_request() {
+        let kernel = Kernel::new();
+        *kernel.link.lock() = Some(LinkHandle::disconnected());
+
+        let error = kernel.link("lo").await.unwrap_err();
+        assert!(matches!(error, NetError::Link(LinkError::Io { .. })), "{error:?}");
+        assert!(error.to_string().starts_with("lo: show: "), "names the interface: {error}");
+        assert!(kernel.link.lock().is_none(), "the dead connection is dropped");
+
+        let lo = kernel.link("lo").await.expect("a new connection answers");
+        assert_eq!(lo.expect("lo exists").name, "lo");
+        assert!(kernel.link.lock().is_some(), "and is kept for the next request");
+    }
+
+    #[tokio::test]
+    async fn a_kernel_refusal_keeps_the_connection() {
+        let kernel = Kernel::new();
+        let missing = kernel.link("no-such-if0").await.expect("a missing link is no error");
+        assert!(missing.is_none());
+        let error = kernel.set_up("no-such-if0").await.unwrap_err();
+        assert!(error.errno().is_some(), "the kernel refused: {error}");
+        assert!(kernel.link.lock().is_some(), "a refusal says nothing about the socket");
     }
 }

@@ -90,8 +90,13 @@ impl DevlinkHandle {
             other => io_error(Some(device), step, other),
         })?;
 
+        // Every request gets at least one message back: a reply, an ack, an
+        // error or a dump's DONE. A stream that ends empty was cut by its
+        // connection dying.
         let mut messages = Vec::new();
+        let mut answered = false;
         while let Some(reply) = replies.next().await {
+            answered = true;
             let reply = reply.map_err(|cause| DevlinkError::Decode {
                 device: device.to_owned(),
                 step,
@@ -114,6 +119,13 @@ impl DevlinkHandle {
                 }
                 _ => {}
             }
+        }
+        if !answered {
+            let cause = std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "the devlink connection closed before the kernel answered",
+            );
+            return Err(DevlinkError::Io { device: Some(device.to_owned()), step, cause });
         }
         Ok(messages)
     }

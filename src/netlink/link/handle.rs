@@ -101,8 +101,12 @@ impl LinkHandle {
             cause: std::io::Error::other(e.to_string()),
         })?;
 
+        // Every request gets at least one message back: the link, an ack or
+        // an error. A stream that ends empty was cut by its connection dying.
         let mut links = Vec::new();
+        let mut answered = false;
         while let Some(reply) = replies.next().await {
+            answered = true;
             trace!(interface, step, ?reply, "rtnetlink reply");
             let (header, payload) = reply.into_parts();
             match payload {
@@ -122,7 +126,27 @@ impl LinkHandle {
                 _ => {}
             }
         }
+        if !answered {
+            return Err(LinkError::Io {
+                interface: Some(interface.to_owned()),
+                step: step.to_owned(),
+                cause: std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "the rtnetlink connection closed before the kernel answered",
+                ),
+            });
+        }
         Ok(links)
+    }
+
+    /// A handle whose connection task is gone, as after a socket error: every
+    /// request fails the way a dead connection's does.
+    #[cfg(test)]
+    pub(crate) fn disconnected() -> Self {
+        let (connection, handle, _unsolicited) =
+            rtnetlink::new_connection().expect("an rtnetlink socket");
+        drop(connection);
+        Self { handle }
     }
 
     /// Sends a request whose only answer is an ack.
