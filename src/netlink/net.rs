@@ -316,6 +316,20 @@ mod tests {
         assert!(kernel.link.lock().is_some(), "and is kept for the next request");
     }
 
+    /// The kernel's ack of a change is the change's whole answer; it must not
+    /// pass for a connection that died. Setting `lo` up, which it already is,
+    /// changes nothing; without CAP_NET_ADMIN the kernel refuses it instead.
+    #[tokio::test]
+    async fn an_acknowledged_change_succeeds_on_a_live_connection() {
+        let kernel = Kernel::new();
+        match kernel.set_up("lo").await {
+            Ok(()) => {}
+            Err(e) if e.errno() == Some(crate::netlink::errno::EPERM) => {}
+            Err(e) => panic!("set lo up: {e}"),
+        }
+        assert!(kernel.link.lock().is_some());
+    }
+
     #[tokio::test]
     async fn a_kernel_refusal_keeps_the_connection() {
         let kernel = Kernel::new();

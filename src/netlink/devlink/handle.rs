@@ -42,6 +42,9 @@ impl DevlinkHandle {
         // A dump that fails half-way reports the errno in NLMSG_DONE, which netlink-proto
         // drops by default; the reply stream would just end and the failure go unseen.
         connection.set_forward_done(true);
+        // Likewise the ack of a set: without it, a set whose connection died
+        // under it would end as quietly as one that succeeded.
+        connection.set_forward_ack(true);
         tokio::spawn(connection);
 
         let handle = Self { genl };
@@ -90,9 +93,9 @@ impl DevlinkHandle {
             other => io_error(Some(device), step, other),
         })?;
 
-        // Every request gets at least one message back: a reply, an ack, an
-        // error or a dump's DONE. A stream that ends empty was cut by its
-        // connection dying.
+        // Every request is answered: a reply, an error, a dump's DONE or a
+        // set's ack (both forwarded, see connect). A stream that ends empty
+        // was cut by its connection dying, and must not pass for success.
         let mut messages = Vec::new();
         let mut answered = false;
         while let Some(reply) = replies.next().await {

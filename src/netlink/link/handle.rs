@@ -77,6 +77,10 @@ impl LinkHandle {
         if let Err(e) = socket.set_ext_ack(true).and_then(|()| socket.set_cap_ack(true)) {
             debug!(error = %e, "netlink extended acks unavailable; errors will lack the reason");
         }
+        // netlink-proto swallows the kernel's ack of a change by default, so
+        // a change's stream ends empty both when it succeeded and when the
+        // connection died under it; with acks passed on, empty means dead.
+        connection.set_forward_ack(true);
         tokio::spawn(connection);
 
         Ok(Self { handle })
@@ -101,8 +105,9 @@ impl LinkHandle {
             cause: std::io::Error::other(e.to_string()),
         })?;
 
-        // Every request gets at least one message back: the link, an ack or
-        // an error. A stream that ends empty was cut by its connection dying.
+        // Every request is answered: the link, an error, or (acks are
+        // forwarded, see connect) an ack. A stream that ends empty was cut
+        // by its connection dying, and must not pass for success.
         let mut links = Vec::new();
         let mut answered = false;
         while let Some(reply) = replies.next().await {
