@@ -50,7 +50,9 @@ def report(r: Result, run: BootRun):
     if r.passed:
         print(f"PASS {r.name}", flush=True)
         return
-    print(f"FAIL {r.name}: {r.reason or 'no reason given'}")
+    # Cut off by a stall that earns the boot a second attempt: not a verdict.
+    verdict = "VOID" if run.stalled and run.attempt == 1 else "FAIL"
+    print(f"{verdict} {r.name}: {r.reason or 'no reason given'}")
     _print_failure(r, run)
     sys.stdout.flush()
 
