@@ -167,14 +167,15 @@ impl<H: Clone> Connection<H> {
         request: impl FnOnce(H) -> Fut,
     ) -> NetResult<T>
     where
-        E: SocketFailure + Into<NetError>,
+        E: SocketFailure + std::fmt::Display + Into<NetError>,
         Connected: Future<Output = Result<H, E>>,
         Fut: Future<Output = Result<T, E>>,
     {
         let handle = self.get(connect).await.map_err(Into::into)?;
         let result = request(handle).await;
-        if result.as_ref().is_err_and(SocketFailure::is_socket_failure) {
-            self.drop_broken();
+        match &result {
+            Err(e) if e.is_socket_failure() => self.drop_broken(e),
+            _ => {}
         }
         result.map_err(Into::into)
     }
@@ -195,9 +196,9 @@ impl<H: Clone> Connection<H> {
     }
 
     /// Forgets the connection after a request failed at the socket level.
-    fn drop_broken(&self) {
+    fn drop_broken(&self, why: &dyn std::fmt::Display) {
         if self.lock().take().is_some() {
-            tracing::warn!("a netlink connection failed; the next request opens a new one");
+            tracing::warn!("{why}; the next request opens a new netlink connection");
         }
     }
 
