@@ -36,7 +36,7 @@ kernel_build() {
     mkdir -p "$dl" "$x"
     say "kernel: downloading $KVER ($KPKG_VERSION)"
     # Root downloads into a root-owned cache; apt's _apt sandbox cannot write there.
-    (cd "$dl" && apt-get -q -o APT::Sandbox::User=root download \
+    (cd "$dl" && apt-get -q -o APT::Sandbox::User=root -o Acquire::Retries=5 download \
         "linux-image-$KVER=$KPKG_VERSION" "linux-headers-$KVER=$KPKG_VERSION" \
         "$K_COMMON=$KPKG_VERSION" "$K_KBUILD=$KPKG_VERSION" \
         "$K_SOURCE=$KPKG_VERSION" 2>&1 | mask_hosts >"$work/download.log") ||

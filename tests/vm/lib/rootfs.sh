@@ -9,12 +9,19 @@ rootfs_pkgs=systemd,systemd-sysv,udev,iproute2,kmod,pciutils,ethtool,procps,jq,s
 # rootfs_bootstrap WORK: debootstrap into WORK/rootfs. It downloads and unpacks
 # for about a minute, so tests/vm/run starts it beside the kernel build.
 rootfs_bootstrap() {
-    local work=$1
+    local work=$1 attempt
     say "rootfs: debootstrap bookworm minbase (+$rootfs_pkgs)"
-    # pipefail (set by tests/vm/run) makes the pipeline fail when debootstrap does.
-    debootstrap --variant=minbase --include="$rootfs_pkgs" bookworm "$work/rootfs" \
-        "$(bookworm_mirror)" 2>&1 | mask_hosts >"$work/debootstrap.log" ||
-        die "rootfs: debootstrap failed; see $work/debootstrap.log"
+    # debootstrap has no download retries of its own, and one dropped download
+    # fails it: it gets three tries, each from an empty directory.
+    for attempt in 1 2 3; do
+        rm -rf "$work/rootfs"
+        # pipefail (set by tests/vm/run) makes the pipeline fail when debootstrap does.
+        debootstrap --variant=minbase --include="$rootfs_pkgs" bookworm "$work/rootfs" \
+            "$(bookworm_mirror)" 2>&1 | mask_hosts >"$work/debootstrap.log" && return 0
+        cp "$work/debootstrap.log" "$work/debootstrap.$attempt.log"
+        say "rootfs: debootstrap failed (try $attempt of 3); see $work/debootstrap.$attempt.log"
+    done
+    die "rootfs: debootstrap failed three times; see $work/debootstrap.*.log"
 }
 
 # rootfs_pack OUT WORK MODROOT: configures WORK/rootfs, adds the modules, and
