@@ -91,7 +91,7 @@ fn main() {
             coalescer.note(key.clone(), event);
             tokio::time::sleep_until(coalescer.next_deadline().unwrap().into()).await;
             let due_at = Instant::now();
-            let due = coalescer.take_due(due_at).into_iter().map(|(k, _)| k).collect();
+            let due = coalescer.take_due(due_at, false).into_iter().map(|(k, _)| k).collect();
             rec.reconcile(&config, Scope::Only(due)).await.unwrap();
 
             let first = host.first_write.lock().unwrap().expect("the reset PF was written");

@@ -155,14 +155,15 @@ impl Daemon {
     async fn reconcile_due(&mut self) -> Result<(), DaemonError> {
         let now = Instant::now();
         let mut keys = Vec::new();
-        for (key, burst) in self.coalescer.take_due(now) {
+        for (key, burst) in self.coalescer.take_due(now, watch::udev_busy()) {
             // The rig reads this line for the event-to-write latency.
             let ms = now.duration_since(burst.first).as_secs_f64() * 1e3;
             let n = burst.events;
+            let echo = if burst.echo { " (echo of its own change)" } else { "" };
             debug!(
                 device = %key,
                 events = n,
-                "{key}: reconciling {n} events, first {ms:.1} ms ago"
+                "{key}: reconciling {n} events, first {ms:.1} ms ago{echo}"
             );
             keys.push(key);
         }

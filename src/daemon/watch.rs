@@ -110,23 +110,33 @@ fn map_to_device(ev: &UEvent, root: &Path, known: &Known) -> Option<DeviceKey> {
 /// or `max_delay` after its first event, whichever comes first, so a steady
 /// stream of events cannot postpone it forever.
 ///
-/// A PF that the daemon changed in the last [`ECHO_WINDOW`] mostly hears the
-/// echo of its own writes: VFs probing, udev renaming their interfaces. Those
-/// trickle in over a while, so they are gathered with the longer
-/// [`ECHO_SETTLE`]. A PF nobody touched answers its first event after `settle`.
+/// A PF that the daemon changed mostly hears the echo of its own writes: VFs
+/// probing, udev renaming their interfaces. Those trickle in for as long as
+/// udev takes (64 representors under emulation: over 3 s, an event every
+/// 10-50 ms), so they are gathered with the longer [`ECHO_SETTLE`] and
+/// [`ECHO_MAX_DELAY`]. The echo lasts while its events keep coming: an event
+/// within [`ECHO_WINDOW`] of the change, or of the echo's previous event, is
+/// echo too. Gaps between them can still outlast the settle window when udev's
+/// workers are slow, so an echo is not due while udev has events in hand.
+/// A PF nobody touched answers its first event after `settle`.
 #[derive(Debug)]
 pub struct Coalescer {
     settle: Duration,
     max_delay: Duration,
     pending: HashMap<DeviceKey, Burst>,
-    changed: HashMap<DeviceKey, Instant>,
+    /// PFs in their echo: when they were changed, or last heard from since.
+    echo: HashMap<DeviceKey, Instant>,
 }
 
-/// How long after a change a PF's events count as its echo.
+/// How long after a change, or after the echo's last event, a PF's events
+/// count as its echo.
 pub const ECHO_WINDOW: Duration = Duration::from_secs(3);
 
 /// The settle window for echoes.
 pub const ECHO_SETTLE: Duration = Duration::from_millis(300);
+
+/// The longest an echo's events are gathered before a reconcile all the same.
+pub const ECHO_MAX_DELAY: Duration = Duration::from_secs(10);
 
 /// The events one PF received since its last reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,29 +144,53 @@ pub struct Burst {
     pub first: Instant,
     pub deadline: Instant,
     pub events: usize,
+    /// Its last event was the echo of the daemon's own change.
+    pub echo: bool,
+}
+
+/// udevd keeps this file while it has events queued or in flight; libudev's
+/// `udev_queue_get_queue_is_empty` is this same check.
+pub const UDEV_QUEUE: &str = "/run/udev/queue";
+
+/// Whether udevd still has events to pass on.
+pub fn udev_busy() -> bool {
+    Path::new(UDEV_QUEUE).exists()
 }
 
 impl Coalescer {
     pub fn new(settle: Duration, max_delay: Duration) -> Self {
-        Coalescer { settle, max_delay, pending: HashMap::new(), changed: HashMap::new() }
+        Coalescer { settle, max_delay, pending: HashMap::new(), echo: HashMap::new() }
     }
 
     /// Records an event for `key` at `now`.
     pub fn note(&mut self, key: DeviceKey, now: Instant) {
-        self.changed.retain(|_, at| now.duration_since(*at) < ECHO_WINDOW);
-        let settle = if self.changed.contains_key(&key) {
-            ECHO_SETTLE.max(self.settle)
-        } else {
-            self.settle
+        self.echo.retain(|_, at| now.duration_since(*at) < ECHO_WINDOW);
+        let echo = match self.echo.get_mut(&key) {
+            Some(last) => {
+                *last = now;
+                true
+            }
+            None => false,
         };
-        let b = self.pending.entry(key).or_insert(Burst { first: now, deadline: now, events: 0 });
+        let (settle, max_delay) = self.windows(echo);
+        let b =
+            self.pending.entry(key).or_insert(Burst { first: now, deadline: now, events: 0, echo });
         b.events += 1;
-        b.deadline = (now + settle).min(b.first + self.max_delay);
+        b.echo = echo;
+        b.deadline = (now + settle).min(b.first + max_delay);
     }
 
-    /// Records that the daemon changed `key` at `now`.
+    fn windows(&self, echo: bool) -> (Duration, Duration) {
+        if echo {
+            (ECHO_SETTLE.max(self.settle), ECHO_MAX_DELAY.max(self.max_delay))
+        } else {
+            (self.settle, self.max_delay)
+        }
+    }
+
+    /// Records that the daemon changed `key` at `now`: its echo begins.
     pub fn changed(&mut self, key: DeviceKey, now: Instant) {
-        self.changed.insert(key, now);
+        self.echo.insert(key, now);
     }
 
     /// When the next PF falls due.
@@ -164,8 +198,15 @@ impl Coalescer {
         self.pending.values().map(|b| b.deadline).min()
     }
 
-    /// Removes and returns the PFs due at `now`, in a stable order.
-    pub fn take_due(&mut self, now: Instant) -> Vec<(DeviceKey, Burst)> {
+    /// Removes and returns the PFs due at `now`, in a stable order. While
+    /// `udev_busy`, an echo waits another settle window (up to its max delay).
+    pub fn take_due(&mut self, now: Instant, udev_busy: bool) -> Vec<(DeviceKey, Burst)> {
+        let (settle, max_delay) = self.windows(true);
+        for b in self.pending.values_mut() {
+            if b.echo && udev_busy && b.deadline <= now && now < b.first + max_delay {
+                b.deadline = (now + settle).min(b.first + max_delay);
+            }
+        }
         let mut due: Vec<(DeviceKey, Burst)> = self
             .pending
             .iter()
@@ -263,6 +304,13 @@ mod tests {
         DeviceKey::new("pci", a)
     }
 
+    impl Coalescer {
+        /// `take_due` with udev's queue empty.
+        fn take_due_idle(&mut self, now: Instant) -> Vec<(DeviceKey, Burst)> {
+            self.take_due(now, false)
+        }
+    }
+
     #[test]
     fn a_burst_becomes_one_due_pf_after_the_settle_window() {
         let t0 = Instant::now();
@@ -275,10 +323,10 @@ mod tests {
         assert_eq!(c.next_deadline(), Some(t0 + ms(20)));
         let keys =
             |due: Vec<(DeviceKey, Burst)>| due.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
-        assert_eq!(keys(c.take_due(t0 + ms(20))), [key("b")]);
-        assert!(c.take_due(t0 + ms(48)).is_empty(), "a is still settling");
-        let due = c.take_due(t0 + ms(49));
-        assert_eq!(due[0].1, Burst { first: t0, deadline: t0 + ms(49), events: 300 });
+        assert_eq!(keys(c.take_due_idle(t0 + ms(20))), [key("b")]);
+        assert!(c.take_due_idle(t0 + ms(48)).is_empty(), "a is still settling");
+        let due = c.take_due_idle(t0 + ms(49));
+        assert_eq!(due[0].1, Burst { first: t0, deadline: t0 + ms(49), events: 300, echo: false });
         assert!(c.is_empty() && c.next_deadline().is_none());
     }
 
@@ -291,13 +339,69 @@ mod tests {
         c.note(key("a"), t0 + ms(10));
         c.note(key("b"), t0 + ms(10));
         assert_eq!(c.next_deadline(), Some(t0 + ms(30)), "b was not changed: the short window");
-        assert_eq!(c.take_due(t0 + ms(30)).len(), 1);
+        assert_eq!(c.take_due_idle(t0 + ms(30)).len(), 1);
         assert_eq!(c.next_deadline(), Some(t0 + ms(10) + ECHO_SETTLE));
-        c.take_due(t0 + ms(10) + ECHO_SETTLE);
+        c.take_due_idle(t0 + ms(10) + ECHO_SETTLE);
 
-        let later = t0 + ECHO_WINDOW + ms(1);
+        // The echo's last event, at 10 ms, opened the window anew.
+        let later = t0 + ms(10) + ECHO_WINDOW + ms(1);
         c.note(key("a"), later);
         assert_eq!(c.next_deadline(), Some(later + ms(20)), "the echo window is over");
+    }
+
+    #[test]
+    fn an_echo_that_trickles_for_seconds_is_one_burst() {
+        // 64 representors renamed by udev under emulation: an event every 40
+        // ms for 5 s, longer than max_delay, with gaps longer than `settle`.
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut c = Coalescer::new(ms(20), ms(2000));
+        c.changed(key("a"), t0);
+        let mut reconciles = 0;
+        for i in 1..=125 {
+            let now = t0 + ms(i * 40);
+            reconciles += c.take_due_idle(now).len();
+            c.note(key("a"), now);
+        }
+        assert_eq!(reconciles, 0, "the echo was cut while it went on");
+        assert_eq!(c.next_deadline(), Some(t0 + ms(5000) + ECHO_SETTLE));
+
+        // An echo that never ends is still reconciled, ECHO_MAX_DELAY after it began.
+        let mut c = Coalescer::new(ms(20), ms(2000));
+        c.changed(key("a"), t0);
+        for i in 1..=500 {
+            c.note(key("a"), t0 + ms(i * 40));
+        }
+        assert_eq!(c.next_deadline(), Some(t0 + ms(40) + ECHO_MAX_DELAY));
+    }
+
+    #[test]
+    fn an_echo_waits_for_udev_and_an_outside_event_does_not() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut c = Coalescer::new(ms(20), ms(2000));
+        c.changed(key("a"), t0);
+        c.note(key("a"), t0);
+        c.note(key("b"), t0);
+
+        let settled = t0 + ECHO_SETTLE;
+        let due = c.take_due(settled, true);
+        assert_eq!(due.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), [key("b")]);
+        assert_eq!(c.next_deadline(), Some(settled + ECHO_SETTLE), "a waits one more window");
+
+        // Not past ECHO_MAX_DELAY, however long udev stays busy.
+        let mut now = settled;
+        let mut rounds = 0;
+        while c.take_due(now, true).is_empty() {
+            now = c.next_deadline().unwrap();
+            rounds += 1;
+        }
+        assert_eq!(now, t0 + ECHO_MAX_DELAY);
+        assert!(rounds > 1, "re-armed once a settle window: {rounds} rounds");
+
+        // Once udev is idle, the echo is due at its settle window.
+        c.note(key("a"), now);
+        assert_eq!(c.take_due(now + ECHO_SETTLE, false).len(), 1);
     }
 
     #[tokio::test]
