@@ -25,4 +25,4 @@ log "idle: $used CPU ticks (10 ms each) in 10 s; $before reconciles after boot, 
 
 events=$(journalctl -b -u sriov-manager -o cat | grep -c '^udev ' || true)
 log "after boot: $events udev events, coalesced into $before reconciles"
-[[ $before -le 6 ]] || fail "$before reconciles for 2 PFs after $events events: not coalesced"
+[[ $before -le 4 ]] || fail "$before reconciles for 2 PFs after $events events: not coalesced"
