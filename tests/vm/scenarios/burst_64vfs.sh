@@ -59,6 +59,11 @@ assert_eq "$(reps)" 64 "representor ports after start"
 quiet
 phase "start (the daemon's own writes)" "$start" 2
 
+# The echo waits on udev's queue file; the hardened unit must still see /run/udev.
+pid=$(systemctl show -P MainPID sriov-manager)
+nsenter --mount --target "$pid" test -d /run/udev/data ||
+    fail "/run/udev is hidden from the daemon's mount namespace"
+
 reset=$(lines)
 run sh -c "echo 0 > $sys/sriov_numvfs"
 wait_for "[[ \$(cat $sys/sriov_numvfs) == 64 && \$(reps) == 64 ]]" 120
