@@ -6,7 +6,7 @@
 # Prints the udev events and reconciles of each phase. Each phase makes exactly
 # one change of each kind. The echo of the daemon's own writes is one reconcile
 # (it waits for udev's queue to empty); a reset adds the one that repairs it.
-# Measured: 128 events -> 1 reconcile, 192 -> 2 (three runs each); the limits
+# Measured: 128 events -> 1 reconcile, 192 -> 2 (six runs each); the limits
 # allow one more for emulation's hiccups. Before the echo followed udev's
 # queue, 128 -> 1 to 5 and 192 -> 3 to 10.
 #@ group: burst
